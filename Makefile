@@ -1,0 +1,49 @@
+# Backprop Lab: `make run` starts the app, `make test` runs every check CI runs.
+# Both install whatever is missing first: Python packages into .venv, and Debian's packages.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEPS := $(VENV)/.installed
+
+.PHONY: run test lint bench install system-run system-test clean
+
+run: install system-run
+	BACKPROP_HOST=$(HOST) BACKPROP_PORT=$(PORT) $(BIN)/python -m app
+
+test: install system-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install system-run
+	$(BIN)/python -m bench
+
+install: $(DEPS)
+
+$(DEPS): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# Debian packages: Graphviz's `dot` lays graphs out; Chromium runs the browser tests.
+system-run:
+	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v dot >/dev/null || echo graphviz)"
+
+system-test:
+	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v dot >/dev/null || echo graphviz) \
+		$$(test -x /usr/bin/chromium || echo chromium)"
+
+apt-install:
+	@need="$$(echo $(NEED))"; [ -z "$$need" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo=sudo; \
+	else echo "Please install these Debian packages: $$need" >&2; exit 1; fi; \
+	echo "Installing Debian packages: $$need"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$need
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

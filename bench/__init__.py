@@ -1,0 +1,1 @@
+"""Benchmarks: the engine's speed beside micrograd, PyTorch and hand-written numpy, printed as tables."""

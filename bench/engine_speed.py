@@ -1,0 +1,223 @@
+"""The engine's speed beside micrograd, PyTorch and hand-written numpy: scalar graphs, a tensor step, traces."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from bench import references as ref
+from bench.report import MISSING, Table, duration, median_time, ratio, verdict
+from engine import Tensor, Value, mse, topological_order, trace
+from engine.nn import MLP, TensorMLP
+
+SEED = 0
+CHAIN_OPS = 10_000
+NIN, SIZES, BATCH = 3, [16, 16, 1], 32
+LEARNING_RATE = 0.01
+# Ours must be at least this many times faster than micrograd and than PyTorch on scalar graphs.
+SCALAR_GOALS = {"micrograd": 2.0, "PyTorch": 5.0}
+NUMPY_GOAL = 1.5  # ours at most this many times slower than hand-written numpy
+TRACE_CASES = (("10,000-node mixed graph", 10_000, 0.1), ("100,000-deep chain", 100_000, 2.0))
+
+Times = dict[str, float | None]
+
+
+def run() -> Iterator[Table]:
+    yield scalar_table()
+    yield tensor_table()
+    yield trace_table()
+
+
+# -- 1 and 2: scalar graphs -------------------------------------------------------------------------
+
+
+def build_chain(leaf: Callable[[float], Any], tanh: Callable[[Any], Any], ops: int) -> tuple[Any, Any, Any]:
+    """x, w, b, then `ops` operations cycling tanh, ×w, +b: one program for every library."""
+    x, w, b = leaf(0.5), leaf(1.5), leaf(0.1)
+    for i in range(ops):
+        step = i % 3
+        x = tanh(x) if step == 0 else x * w if step == 1 else x + b
+    return x, w, b
+
+
+def chain_step(leaf: Callable[[float], Any], tanh: Callable[[Any], Any]) -> tuple[Any, Any, Any]:
+    x, w, b = build_chain(leaf, tanh, CHAIN_OPS)
+    x.backward()
+    return x, w, b
+
+
+def chain_times(notes: list[str]) -> Times:
+    times: Times = {"ours": median_time(lambda: chain_step(Value, Value.tanh)) / CHAIN_OPS}
+    grads = {"ours": chain_step(Value, Value.tanh)[1].grad}
+    times["micrograd"] = times["PyTorch"] = None
+    if ref.micrograd_engine:
+        with ref.recursion_limit(2 * CHAIN_OPS + 1000):
+            parts = (ref.micrograd_engine.Value, ref.micrograd_tanh)
+            times["micrograd"] = median_time(lambda: chain_step(*parts)) / CHAIN_OPS
+            grads["micrograd"] = chain_step(*parts)[1].grad
+        notes.append(f"chain: micrograd's recursive sort needs the recursion limit raised to "
+                     f"{2 * CHAIN_OPS + 1000} (for micrograd only); its tanh is added in micrograd's style")
+    if ref.torch:
+        times["PyTorch"] = median_time(lambda: chain_step(ref.torch_leaf, ref.torch.tanh)) / CHAIN_OPS
+        grads["PyTorch"] = float(chain_step(ref.torch_leaf, ref.torch.tanh)[1].grad)
+    agree = all(math.isclose(g, grads["ours"], rel_tol=1e-9) for g in grads.values())
+    notes.append(f"chain: ∂x/∂w agrees across {', '.join(grads)}: {'yes' if agree else 'NO'} "
+                 f"({grads['ours']:.12g})")
+    return times
+
+
+def mlp_batch() -> tuple[list[list[float]], list[float]]:
+    rng = random.Random(SEED)
+    return [[rng.uniform(-1, 1) for _ in range(NIN)] for _ in range(BATCH)], [rng.uniform(-1, 1) for _ in range(BATCH)]
+
+
+def mlp_step(model: Any, xs: list[list[float]], ys: list[float]) -> Any:
+    """micrograd's training-loop body: zero grads, squared error summed over the batch, backward."""
+    model.zero_grad()
+    loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys))
+    loss.backward()
+    return loss
+
+
+def _grad_floats(model: Any) -> list[float]:
+    return [float(p.grad) for p in model.parameters()]
+
+
+def mlp_times(notes: list[str]) -> Times:
+    xs, ys = mlp_batch()
+    ours = MLP(NIN, SIZES, activation="relu", rng=random.Random(SEED))
+    models: dict[str, Any] = {"ours": ours, "micrograd": None, "PyTorch": None}
+    if ref.micrograd_nn:
+        models["micrograd"] = ref.micrograd_mlp(ours)
+    if ref.torch:
+        models["PyTorch"] = ref.TorchScalarMLP(ours)
+    present = {name: model for name, model in models.items() if model is not None}
+    losses = {name: float(mlp_step(model, xs, ys).data) for name, model in present.items()}
+    grads = {name: _grad_floats(model) for name, model in present.items()}
+    agree = all(np.allclose(g, grads["ours"], rtol=1e-9, atol=1e-12) for g in grads.values())
+    nodes = len(topological_order(mlp_step(ours, xs, ys)))
+    notes.append(f"MLP: one step is {nodes} nodes in our graph; loss and all {len(grads['ours'])} "
+                 f"parameter gradients agree across {', '.join(present)}: {'yes' if agree else 'NO'} "
+                 f"(loss {losses['ours']:.9g})")
+    repeats = {"ours": 7, "micrograd": 7, "PyTorch": 3}
+    return {name: None if model is None else median_time(lambda m=model: mlp_step(m, xs, ys), repeats[name])
+            for name, model in models.items()}
+
+
+def _scalar_row(case: str, unit: str, times: Times) -> list[str]:
+    ours = times["ours"]
+    results = []
+    for other, goal in SCALAR_GOALS.items():
+        theirs = times[other]
+        met = None if theirs is None else theirs / ours >= goal
+        results.append(f"{other} {verdict(met)}")
+    goal = ", ".join(f"≥{goal:g}× {other}" for other, goal in SCALAR_GOALS.items())
+    return [case, unit, duration(ours), duration(times["micrograd"]), duration(times["PyTorch"]),
+            ratio(times["micrograd"], ours), ratio(times["PyTorch"], ours), goal, "; ".join(results)]
+
+
+def scalar_table() -> Table:
+    table = Table("Scalar graphs, build + backward (median of repeats; ratio = their time ÷ ours, >1: ours faster)",
+                  ["case", "unit", "ours", "micrograd", "PyTorch", "micrograd÷ours", "PyTorch÷ours", "goal",
+                   "result"])
+    table.rows.append(_scalar_row(f"1. chain of {CHAIN_OPS:,} ops (tanh, ×w, +b)", "per op",
+                                  chain_times(table.notes)))
+    table.rows.append(_scalar_row(f"2. MLP({NIN}, {SIZES}) relu, batch {BATCH}", "per step",
+                                  mlp_times(table.notes)))
+    table.notes.append("PyTorch builds the same graphs from 0-d float64 tensors with requires_grad")
+    return table
+
+
+# -- 3: a tensor training step ----------------------------------------------------------------------
+
+
+def tensor_times(notes: list[str]) -> Times:
+    rng = np.random.default_rng(SEED)
+    x, y = rng.standard_normal((BATCH, NIN)), rng.standard_normal((BATCH, 1))
+    model = TensorMLP(NIN, SIZES, activation="tanh", rng=np.random.default_rng(SEED))
+    params = model.parameters()
+    by_hand = [p.data.copy() for p in params]
+    net = ref.torch_net(model) if ref.torch else None
+    x_tensor, y_tensor = Tensor(x, name="x"), Tensor(y, name="y")
+
+    def ours_step() -> Tensor:
+        model.zero_grad()
+        loss = mse(model(x_tensor), y_tensor)
+        loss.backward()
+        for p in params:
+            p.data -= LEARNING_RATE * p.grad
+        return loss
+
+    model.zero_grad()
+    mse(model(x_tensor), y_tensor).backward()
+    expected = ref.numpy_loss_and_grads(by_hand, x, y)[1]
+    fair = all(np.allclose(p.grad, g, rtol=1e-10, atol=1e-12) for p, g in zip(params, expected, strict=True))
+    notes.append(f"our gradients equal the hand-written numpy ones before timing: {'yes' if fair else 'NO'}")
+    times: Times = {"ours": median_time(ours_step, 7, 200),
+                    "numpy": median_time(lambda: ref.numpy_step(by_hand, x, y, LEARNING_RATE), 7, 200),
+                    "PyTorch": None}
+    if net is not None:
+        tx, ty = ref.torch.from_numpy(x), ref.torch.from_numpy(y)
+        times["PyTorch"] = median_time(lambda: ref.torch_step(net, tx, ty, LEARNING_RATE), 7, 200)
+    times["fair"] = 1.0 if fair else None
+    return times
+
+
+def tensor_table() -> Table:
+    table = Table("Tensor training step (median per step; ratio = ours ÷ theirs, <1: ours faster)",
+                  ["case", "ours", "numpy by hand", "PyTorch", "ours÷numpy", "ours÷PyTorch", "goal", "result"])
+    times = tensor_times(table.notes)
+    ours, numpy_time = times["ours"], times["numpy"]
+    met = ours / numpy_time <= NUMPY_GOAL and times["fair"] is not None
+    table.rows.append([f"3. TensorMLP({NIN}, {SIZES}) tanh, batch {BATCH}: zero_grad, forward, mse, "
+                       "backward, SGD", duration(ours), duration(numpy_time), duration(times["PyTorch"]),
+                       ratio(ours, numpy_time), ratio(ours, times["PyTorch"]), f"ours÷numpy ≤{NUMPY_GOAL:g}×",
+                       verdict(met)])
+    table.notes.append("PyTorch: nn.Linear float64 layers with nn.Tanh, mse_loss, p.sub_(lr·grad); "
+                       "numpy: the same network's forward and backward written out by hand")
+    if times["PyTorch"] is None:
+        table.notes.append(f"PyTorch {MISSING}")
+    return table
+
+
+# -- 4: traces --------------------------------------------------------------------------------------
+
+
+def mixed_graph(nodes: int) -> Value:
+    """Ten leaves, then ops that each read the newest node and a random earlier one, `nodes` in all."""
+    rng = random.Random(SEED)
+    leaves = [Value(rng.uniform(-1, 1), name=f"x{i}") for i in range(10)]
+    # tanh outputs and leaves stay in [-1, 1], so reading only those keeps every value finite.
+    bounded = list(leaves)
+    newest = leaves[0]
+    for leaf in leaves[1:]:
+        newest = newest + leaf
+    for i in range(nodes - 2 * len(leaves) + 1):
+        other = rng.choice(bounded)
+        step = i % 3
+        newest = newest.tanh() if step == 0 else newest * other if step == 1 else newest + other
+        if step == 0:
+            bounded.append(newest)
+    return newest
+
+
+def chain_graph(nodes: int) -> Value:
+    return build_chain(Value, Value.tanh, nodes - 3)[0]
+
+
+def trace_table() -> Table:
+    table = Table("trace(out).to_dict() on scalar graphs (median of repeats)",
+                  ["case", "nodes", "time", "per node", "goal", "result"])
+    for (case, nodes, goal), build in zip(TRACE_CASES, (mixed_graph, chain_graph), strict=True):
+        out = build(nodes)
+        counted = len(topological_order(out))
+        seconds = median_time(lambda out=out: trace(out).to_dict(), 5 if nodes <= 10_000 else 3)
+        table.rows.append([f"4. {case}", f"{counted:,}", duration(seconds), duration(seconds / counted),
+                           f"< {duration(goal)}", verdict(seconds < goal)])
+    table.notes.append("timed: sorting, both passes, every step's text and the JSON-ready dict; "
+                       "not timed: building the graph")
+    return table

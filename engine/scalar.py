@@ -1,0 +1,182 @@
+"""The scalar `Value`: micrograd's API, with each op's forward value and local derivatives side by side."""
+
+from __future__ import annotations
+
+import math
+from typing import Union
+
+from . import numeric as m
+from .node import Node, _creation_counter, _current_group, topological_order
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+
+def _as_float(data: object) -> float:
+    if isinstance(data, (str, bytes)) or not hasattr(data, "__float__"):
+        raise TypeError(f"Value needs a real number, got {type(data).__name__}")
+    return float(data)  # type: ignore[arg-type]
+
+
+class Value(Node):
+    """A scalar node. `locals` holds ∂self/∂input for each input, so backward is upstream × local."""
+
+    __slots__ = ("_local",)
+
+    def __init__(
+        self,
+        data: Number,
+        _prev: tuple[Value, ...] = (),
+        _op: str = "leaf",
+        _local: tuple[float, ...] = (),
+        name: str | None = None,
+    ) -> None:
+        self.data = data if data.__class__ is float else _as_float(data)
+        self.grad = 0.0
+        self._prev = _prev
+        self._op = _op
+        self._local = _local
+        self._order = next(_creation_counter)
+        self.group = _current_group[0]
+        if name is not None:
+            self._name = name
+
+    @property
+    def local_gradients(self) -> tuple[float, ...]:
+        """∂self/∂input for each input, in input order (the chain rule's local factor)."""
+        return self._local
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    # -- binary ops: the value, then (∂out/∂a, ∂out/∂b) -----------------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        other = other if isinstance(other, Value) else _const(other)
+        return Value(self.data + other.data, (self, other), "add", (1.0, 1.0))
+
+    def __sub__(self, other: Operand) -> Value:
+        other = other if isinstance(other, Value) else _const(other)
+        return Value(self.data - other.data, (self, other), "sub", (1.0, -1.0))
+
+    def __mul__(self, other: Operand) -> Value:
+        other = other if isinstance(other, Value) else _const(other)
+        return Value(self.data * other.data, (self, other), "mul", (other.data, self.data))
+
+    def __truediv__(self, other: Operand) -> Value:
+        other = other if isinstance(other, Value) else _const(other)
+        a, b = self.data, other.data
+        out = m.divide(a, b)
+        # ∂(a/b)/∂a = 1/b ; ∂(a/b)/∂b = -a/b² = -out/b
+        return Value(out, (self, other), "div", (m.divide(1.0, b), m.divide(-out, b)))
+
+    def __pow__(self, other: Operand) -> Value:
+        if isinstance(other, Value):
+            a, b = self.data, other.data
+            out = m.power(a, b)
+            # ∂(a^b)/∂a = b·a^(b-1) ; ∂(a^b)/∂b = a^b·ln a
+            # (zero where the formula reads 0·∞ at a = 0 or b = 0, as PyTorch defines it)
+            local_b = 0.0 if a == 0.0 and b >= 0.0 else out * m.log(a)
+            return Value(out, (self, other), "pow", (_power_slope(a, b), local_b))
+        exponent = _as_float(other)
+        node = Value(m.power(self.data, exponent), (self,), "pow", (_power_slope(self.data, exponent),))
+        node._arg = exponent
+        return node
+
+    def max(self, other: Operand) -> Value:
+        """max(a, b); at a tie the gradient is split evenly, as PyTorch's maximum does."""
+        other = other if isinstance(other, Value) else _const(other)
+        a, b = self.data, other.data
+        local = (1.0, 0.0) if a > b else (0.0, 1.0) if b > a else (0.5, 0.5)
+        return Value(a if a >= b else b, (self, other), "max", local)
+
+    def min(self, other: Operand) -> Value:
+        """min(a, b); at a tie the gradient is split evenly, as PyTorch's minimum does."""
+        other = other if isinstance(other, Value) else _const(other)
+        a, b = self.data, other.data
+        local = (1.0, 0.0) if a < b else (0.0, 1.0) if b < a else (0.5, 0.5)
+        return Value(a if a <= b else b, (self, other), "min", local)
+
+    # -- numbers on the left ----------------------------------------------------------------------
+
+    def __radd__(self, other: Number) -> Value:
+        return _const(other) + self
+
+    def __rsub__(self, other: Number) -> Value:
+        return _const(other) - self
+
+    def __rmul__(self, other: Number) -> Value:
+        return _const(other) * self
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _const(other) / self
+
+    def __rpow__(self, other: Number) -> Value:
+        return _const(other) ** self
+
+    # -- unary ops: the value, then ∂out/∂x ------------------------------------------------------
+
+    def __neg__(self) -> Value:
+        return Value(-self.data, (self,), "neg", (-1.0,))
+
+    def relu(self) -> Value:
+        x = self.data
+        return Value(x if x > 0.0 else 0.0, (self,), "relu", (1.0 if x > 0.0 else 0.0,))
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        return Value(t, (self,), "tanh", (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        s = m.sigmoid(self.data)
+        return Value(s, (self,), "sigmoid", (s * (1.0 - s),))
+
+    def exp(self) -> Value:
+        e = m.exp(self.data)
+        return Value(e, (self,), "exp", (e,))
+
+    def log(self) -> Value:
+        return Value(m.log(self.data), (self,), "log", (m.divide(1.0, self.data),))
+
+    def sin(self) -> Value:
+        return Value(m.sin(self.data), (self,), "sin", (m.cos(self.data),))
+
+    def cos(self) -> Value:
+        return Value(m.cos(self.data), (self,), "cos", (-m.sin(self.data),))
+
+    def sqrt(self) -> Value:
+        r = m.sqrt(self.data)
+        return Value(r, (self,), "sqrt", (m.divide(0.5, r),))
+
+    def abs(self) -> Value:
+        return Value(abs(self.data), (self,), "abs", (m.sign(self.data),))
+
+    __abs__ = abs
+
+    # -- backward ---------------------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill `.grad` of every node this value depends on with ∂self/∂node.
+
+        Intermediate gradients are recomputed from zero on each call; leaf gradients accumulate
+        across calls, as in PyTorch — call `zero_grad()` (or set `.grad = 0`) between steps.
+        """
+        order = topological_order(self)
+        for node in order:
+            if node._prev:
+                node.grad = 0.0
+        self.grad = 1.0 if self._prev else self.grad + 1.0
+        for node in reversed(order):
+            upstream = node.grad
+            for child, local in zip(node._prev, node._local):
+                child.grad += upstream * local
+
+
+def _power_slope(a: float, b: float) -> float:
+    """∂(a^b)/∂a = b·a^(b-1), taken as 0 when b = 0 (where the formula reads 0·∞ at a = 0)."""
+    return 0.0 if b == 0.0 else b * m.power(a, b - 1.0)
+
+
+def _const(number: object) -> Value:
+    """Wrap a plain number that appears in an expression as a constant leaf."""
+    return Value(_as_float(number), (), "const")
