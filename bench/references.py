@@ -73,7 +73,7 @@ class TorchScalarMLP:
         for layer in self.layers:
             outputs = []
             for weights, bias, nonlinear in layer:
-                act = sum((wi * xi for wi, xi in zip(weights, x)), bias)
+                act = sum((wi * xi for wi, xi in zip(weights, x, strict=True)), bias)
                 outputs.append(act.relu() if nonlinear else act)
             x = outputs
         return x[0] if len(x) == 1 else x
@@ -135,6 +135,6 @@ def numpy_loss_and_grads(params: list[np.ndarray], x: np.ndarray, y: np.ndarray)
 
 def numpy_step(params: list[np.ndarray], x: np.ndarray, y: np.ndarray, lr: float) -> float:
     loss, grads = numpy_loss_and_grads(params, x, y)
-    for p, g in zip(params, grads):
+    for p, g in zip(params, grads, strict=True):
         p -= lr * g
     return loss

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from .functions import maximum, minimum
 from .gradcheck import LeafCheck, gradcheck
 from .losses import cross_entropy, mse
 from .node import Node, group, topological_order
@@ -17,17 +16,3 @@ __all__ = [
     "cross_entropy", "gradcheck", "group", "maximum", "minimum", "mse", "topological_order", "trace",
     "trace_schema",
 ]
-
-
-def maximum(a: Any, b: Any) -> Any:
-    """max(a, b) for Values or Tensors (elementwise); numbers on the left are wrapped."""
-    return a.max(b) if isinstance(a, Node) else _lift(a, b).max(b)
-
-
-def minimum(a: Any, b: Any) -> Any:
-    """min(a, b) for Values or Tensors (elementwise); numbers on the left are wrapped."""
-    return a.min(b) if isinstance(a, Node) else _lift(a, b).min(b)
-
-
-def _lift(number: Any, like: Any) -> Node:
-    return Tensor(number, (), "const") if isinstance(like, Tensor) else Value(number, (), "const")

@@ -13,7 +13,8 @@ def mse(prediction: Tensor, target: Operand) -> Tensor:
     """Mean squared error: mean((prediction - target)²)."""
     target = _tensor(target)
     difference = prediction.data - target.data
-    node = Tensor(np.mean(difference * difference), (prediction, target), "mse", _mse_rule)
+    flat = difference.ravel()
+    node = Tensor(np.asarray(np.dot(flat, flat) / flat.size), (prediction, target), "mse", _mse_rule)
     node._saved = difference
     return node
 
@@ -22,8 +23,9 @@ def _mse_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
     prediction, target = node._prev
     difference = node._saved
     # ∂/∂prediction = 2·(prediction - target)/n, broadcast back to each input's shape
-    slope = g * (2.0 / difference.size) * difference
-    return unbroadcast(slope, prediction.data.shape), unbroadcast(-slope, target.data.shape)
+    slope = (float(g) if g.ndim == 0 else g) * (2.0 / difference.size) * difference
+    return (unbroadcast(slope, prediction.data.shape),
+            None if target._op == "const" else unbroadcast(-slope, target.data.shape))
 
 
 def cross_entropy(logits: Tensor, targets: Any) -> Tensor:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .node import group
+from .node import _current_group, group
 from .scalar import Value
 from .tensor import Tensor
 
@@ -31,11 +31,10 @@ class Module:
         return []
 
     def zero_grad(self) -> None:
+        """Forget accumulated gradients: Values get 0.0; Tensors get None (as PyTorch's default does),
+        which the next backward() fills without first adding to zeros."""
         for p in self.parameters():
-            if isinstance(p, Tensor):
-                p.grad = np.zeros_like(p.data)
-            else:
-                p.grad = 0.0
+            p.grad = None if isinstance(p, Tensor) else 0.0
 
 
 class Neuron(Module):
@@ -122,9 +121,12 @@ class Dense(Module):
         self.W = Tensor(rng.uniform(-bound, bound, (nin, nout)), name="W")
         self.b = Tensor(np.zeros(nout), name="b")
         self.activation = activation
+        self._activate = None if activation == "linear" else getattr(Tensor, activation)
 
-    def __call__(self, x: Tensor) -> Tensor:
-        return _activate(x @ self.W + self.b, self.activation)
+    def __call__(self, x: Tensor | np.ndarray) -> Tensor:
+        # data given as an array enters as a constant: it needs no gradient
+        out = (x if isinstance(x, Tensor) else Tensor(x, (), "const")) @ self.W + self.b
+        return out if self._activate is None else self._activate(out)
 
     def parameters(self) -> list[Tensor]:
         return [self.W, self.b]
@@ -142,16 +144,24 @@ class TensorMLP(Module):
         rng = rng or np.random.default_rng()
         sizes = [nin, *nouts]
         self.layers = []
-        for i in range(len(nouts)):
+        self._paths = [f"mlp/layer{i + 1}" for i in range(len(nouts))]
+        for i, path in enumerate(self._paths):
             last = i == len(nouts) - 1
-            with group("mlp"), group(f"layer{i + 1}"):
+            with group(path):
                 self.layers.append(Dense(sizes[i], sizes[i + 1], "linear" if last else activation, rng))
+        self._parameters = [p for layer in self.layers for p in layer.parameters()]
 
-    def __call__(self, x: Tensor) -> Tensor:
-        for i, layer in enumerate(self.layers):
-            with group("mlp"), group(f"layer{i + 1}"):
+    def __call__(self, x: Tensor | np.ndarray) -> Tensor:
+        # the `group` context manager's work, done inline: this runs once per training step
+        outer = _current_group[0]
+        try:
+            for layer, path in zip(self.layers, self._paths):
+                _current_group[0] = path if outer is None else f"{outer}/{path}"
                 x = layer(x)
+        finally:
+            _current_group[0] = outer
         return x
 
     def parameters(self) -> list[Tensor]:
-        return [p for layer in self.layers for p in layer.parameters()]
+        """The weights and biases, layer by layer (the same list each call: the layers are fixed)."""
+        return self._parameters

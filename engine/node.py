@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from operator import attrgetter
 from typing import Any
 
 # Every node takes the next number at creation. A node's inputs always exist before it does,
 # so sorting by this number is a topological order, and it follows the order the program ran in.
 _creation_counter = itertools.count()
+next_order = _creation_counter.__next__  # bound once: every node creation calls it
 _creation_order = attrgetter("_order")
 
 # The group path that new nodes are filed under, e.g. "mlp/layer1/neuron3"; [None] outside any group.
@@ -30,7 +29,7 @@ class Node:
     @property
     def name(self) -> str | None:
         """The variable name a program gave this node, if any."""
-        return getattr(self, "_name", None)
+        return self._name
 
     @name.setter
     def name(self, value: str | None) -> None:
@@ -49,7 +48,7 @@ class Node:
     @property
     def arg(self) -> Any:
         """The op's non-tensor argument (a constant exponent, an axis, a shape), or None."""
-        return getattr(self, "_arg", None)
+        return self._arg
 
     def is_leaf(self) -> bool:
         return not self._prev
@@ -58,34 +57,53 @@ class Node:
 def topological_order(root: Node) -> list[Node]:
     """Every node that `root` depends on, and `root` itself, inputs before the nodes that use them.
 
-    Iterative, so a chain of any depth is fine (no recursion limit).
+    Iterative, so a chain of any depth is fine (no recursion limit). Nodes hash by identity.
     """
-    seen = {id(root)}
+    seen = {root}
     stack = [root]
-    reached = [root]
+    add, push = seen.add, stack.append
     while stack:
         for child in stack.pop()._prev:
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
-                reached.append(child)
-    reached.sort(key=_creation_order)
+            if child not in seen:
+                add(child)
+                push(child)
+    return sorted(seen, key=_creation_order)
+
+
+def interior_order(root: Node) -> list[Node]:
+    """The non-leaf nodes `root` depends on, newest first: the reverse topological order that
+    backward() walks. (The walk's own order is nearly sorted already, which the sort exploits.)"""
+    if not root._prev:
+        return []
+    seen = {root}
+    stack = [root]
+    reached = [root]
+    add, push, keep = seen.add, stack.append, reached.append
+    while stack:
+        for child in stack.pop()._prev:
+            if child._prev and child not in seen:
+                add(child)
+                push(child)
+                keep(child)
+    reached.sort(key=_creation_order, reverse=True)
     return reached
 
 
-def next_order() -> int:
-    return next(_creation_counter)
-
-
-@contextmanager
-def group(name: str) -> Iterator[None]:
+class group:  # noqa: N801 - used like a function: `with group("layer1"):`
     """File every node created inside the block under a group path, for folding large graphs.
 
     Groups nest: `with group("mlp"): with group("layer1"): ...` gives "mlp/layer1".
+    (A small class rather than a generator: it is entered once per neuron call.)
     """
-    outer = _current_group[0]
-    _current_group[0] = name if outer is None else f"{outer}/{name}"
-    try:
-        yield
-    finally:
-        _current_group[0] = outer
+
+    __slots__ = ("name", "outer")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.outer = outer = _current_group[0]
+        _current_group[0] = self.name if outer is None else f"{outer}/{self.name}"
+
+    def __exit__(self, *exc: object) -> None:
+        _current_group[0] = self.outer

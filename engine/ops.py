@@ -23,7 +23,7 @@ OPS: dict[str, OpSpec] = {
     "mul": OpSpec("{0} * {1}", ("{1}", "{0}")),
     "div": OpSpec("{0} / {1}", ("1/{1}", "-{0}/{1}²")),
     "pow": OpSpec("{0} ** {1}", ("{1}·{0}^({1}-1)", "{0}^{1}·ln {0}")),
-    "neg": OpSpec("-{0}", ("-1",)),
+    "neg": OpSpec("-({0})", ("-1",)),
     "relu": OpSpec("relu({0})", ("1 if {0} > 0 else 0",)),
     "tanh": OpSpec("tanh({0})", ("1 - {out}²",)),
     "sigmoid": OpSpec("sigmoid({0})", ("{out}·(1 - {out})",)),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
+from math import tanh as _tanh
+from operator import attrgetter
 from typing import Union
 
 from . import numeric as m
-from .node import Node, _creation_counter, _current_group, topological_order
+from .node import Node, _current_group, next_order
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -19,32 +20,40 @@ def _as_float(data: object) -> float:
 
 
 class Value(Node):
-    """A scalar node. `locals` holds ∂self/∂input for each input, so backward is upstream × local."""
+    """A scalar node that keeps ∂self/∂input for each input, so backward is upstream × local."""
 
-    __slots__ = ("_local",)
+    __slots__ = ("_local_a", "_local_b")
 
     def __init__(
         self,
         data: Number,
         _prev: tuple[Value, ...] = (),
         _op: str = "leaf",
-        _local: tuple[float, ...] = (),
+        _local_a: float = 0.0,
+        _local_b: float = 0.0,
         name: str | None = None,
     ) -> None:
         self.data = data if data.__class__ is float else _as_float(data)
         self.grad = 0.0
         self._prev = _prev
         self._op = _op
-        self._local = _local
-        self._order = next(_creation_counter)
+        self._local_a = _local_a  # plain floats, not a tuple: one allocation less per op
+        self._local_b = _local_b
+        self._order = next_order()
         self.group = _current_group[0]
-        if name is not None:
-            self._name = name
+        self._name = name
+        self._arg = None
+        self.span = None
 
     @property
     def local_gradients(self) -> tuple[float, ...]:
         """∂self/∂input for each input, in input order (the chain rule's local factor)."""
-        return self._local
+        arity = len(self._prev)
+        return (self._local_a, self._local_b)[:arity]
+
+    @local_gradients.setter
+    def local_gradients(self, values: tuple[float, ...]) -> None:
+        self._local_a, self._local_b = (*values, 0.0, 0.0)[:2]
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
@@ -53,22 +62,22 @@ class Value(Node):
 
     def __add__(self, other: Operand) -> Value:
         other = other if isinstance(other, Value) else _const(other)
-        return Value(self.data + other.data, (self, other), "add", (1.0, 1.0))
+        return Value(self.data + other.data, (self, other), "add", 1.0, 1.0)
 
     def __sub__(self, other: Operand) -> Value:
         other = other if isinstance(other, Value) else _const(other)
-        return Value(self.data - other.data, (self, other), "sub", (1.0, -1.0))
+        return Value(self.data - other.data, (self, other), "sub", 1.0, -1.0)
 
     def __mul__(self, other: Operand) -> Value:
         other = other if isinstance(other, Value) else _const(other)
-        return Value(self.data * other.data, (self, other), "mul", (other.data, self.data))
+        return Value(self.data * other.data, (self, other), "mul", other.data, self.data)
 
     def __truediv__(self, other: Operand) -> Value:
         other = other if isinstance(other, Value) else _const(other)
         a, b = self.data, other.data
         out = m.divide(a, b)
         # ∂(a/b)/∂a = 1/b ; ∂(a/b)/∂b = -a/b² = -out/b
-        return Value(out, (self, other), "div", (m.divide(1.0, b), m.divide(-out, b)))
+        return Value(out, (self, other), "div", m.divide(1.0, b), m.divide(-out, b))
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
@@ -77,9 +86,9 @@ class Value(Node):
             # ∂(a^b)/∂a = b·a^(b-1) ; ∂(a^b)/∂b = a^b·ln a
             # (zero where the formula reads 0·∞ at a = 0 or b = 0, as PyTorch defines it)
             local_b = 0.0 if a == 0.0 and b >= 0.0 else out * m.log(a)
-            return Value(out, (self, other), "pow", (_power_slope(a, b), local_b))
+            return Value(out, (self, other), "pow", _power_slope(a, b), local_b)
         exponent = _as_float(other)
-        node = Value(m.power(self.data, exponent), (self,), "pow", (_power_slope(self.data, exponent),))
+        node = Value(m.power(self.data, exponent), (self,), "pow", _power_slope(self.data, exponent))
         node._arg = exponent
         return node
 
@@ -88,14 +97,14 @@ class Value(Node):
         other = other if isinstance(other, Value) else _const(other)
         a, b = self.data, other.data
         local = (1.0, 0.0) if a > b else (0.0, 1.0) if b > a else (0.5, 0.5)
-        return Value(a if a >= b else b, (self, other), "max", local)
+        return Value(a if a >= b else b, (self, other), "max", *local)
 
     def min(self, other: Operand) -> Value:
         """min(a, b); at a tie the gradient is split evenly, as PyTorch's minimum does."""
         other = other if isinstance(other, Value) else _const(other)
         a, b = self.data, other.data
         local = (1.0, 0.0) if a < b else (0.0, 1.0) if b < a else (0.5, 0.5)
-        return Value(a if a <= b else b, (self, other), "min", local)
+        return Value(a if a <= b else b, (self, other), "min", *local)
 
     # -- numbers on the left ----------------------------------------------------------------------
 
@@ -117,39 +126,39 @@ class Value(Node):
     # -- unary ops: the value, then ∂out/∂x ------------------------------------------------------
 
     def __neg__(self) -> Value:
-        return Value(-self.data, (self,), "neg", (-1.0,))
+        return Value(-self.data, (self,), "neg", -1.0)
 
     def relu(self) -> Value:
         x = self.data
-        return Value(x if x > 0.0 else 0.0, (self,), "relu", (1.0 if x > 0.0 else 0.0,))
+        return Value(x if x > 0.0 else 0.0, (self,), "relu", 1.0 if x > 0.0 else 0.0)
 
     def tanh(self) -> Value:
-        t = math.tanh(self.data)
-        return Value(t, (self,), "tanh", (1.0 - t * t,))
+        t = _tanh(self.data)
+        return Value(t, (self,), "tanh", 1.0 - t * t)
 
     def sigmoid(self) -> Value:
         s = m.sigmoid(self.data)
-        return Value(s, (self,), "sigmoid", (s * (1.0 - s),))
+        return Value(s, (self,), "sigmoid", s * (1.0 - s))
 
     def exp(self) -> Value:
         e = m.exp(self.data)
-        return Value(e, (self,), "exp", (e,))
+        return Value(e, (self,), "exp", e)
 
     def log(self) -> Value:
-        return Value(m.log(self.data), (self,), "log", (m.divide(1.0, self.data),))
+        return Value(m.log(self.data), (self,), "log", m.divide(1.0, self.data))
 
     def sin(self) -> Value:
-        return Value(m.sin(self.data), (self,), "sin", (m.cos(self.data),))
+        return Value(m.sin(self.data), (self,), "sin", m.cos(self.data))
 
     def cos(self) -> Value:
-        return Value(m.cos(self.data), (self,), "cos", (-m.sin(self.data),))
+        return Value(m.cos(self.data), (self,), "cos", -m.sin(self.data))
 
     def sqrt(self) -> Value:
         r = m.sqrt(self.data)
-        return Value(r, (self,), "sqrt", (m.divide(0.5, r),))
+        return Value(r, (self,), "sqrt", m.divide(0.5, r))
 
     def abs(self) -> Value:
-        return Value(abs(self.data), (self,), "abs", (m.sign(self.data),))
+        return Value(abs(self.data), (self,), "abs", m.sign(self.data))
 
     __abs__ = abs
 
@@ -161,15 +170,39 @@ class Value(Node):
         Intermediate gradients are recomputed from zero on each call; leaf gradients accumulate
         across calls, as in PyTorch — call `zero_grad()` (or set `.grad = 0`) between steps.
         """
-        order = topological_order(self)
-        for node in order:
-            if node._prev:
-                node.grad = 0.0
+        order = _interior_zeroed(self)
         self.grad = 1.0 if self._prev else self.grad + 1.0
-        for node in reversed(order):
+        for node in order:
             upstream = node.grad
-            for child, local in zip(node._prev, node._local):
-                child.grad += upstream * local
+            prev = node._prev
+            if len(prev) == 2:  # unrolled for the two common arities: this loop is the hot path
+                a, b = prev
+                a.grad += upstream * node._local_a
+                b.grad += upstream * node._local_b
+            else:
+                prev[0].grad += upstream * node._local_a
+
+
+_creation_order = attrgetter("_order")
+
+
+def _interior_zeroed(root: Value) -> list[Value]:
+    """node.interior_order(root) with each gradient zeroed on the way: one pass instead of two."""
+    if not root._prev:
+        return []
+    seen = {root}
+    stack = [root]
+    reached = [root]
+    add, push, keep = seen.add, stack.append, reached.append
+    while stack:
+        for child in stack.pop()._prev:
+            if child._prev and child not in seen:
+                child.grad = 0.0
+                add(child)
+                push(child)
+                keep(child)
+    reached.sort(key=_creation_order, reverse=True)
+    return reached
 
 
 def _power_slope(a: float, b: float) -> float:

@@ -7,7 +7,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .node import Node, _creation_counter, _current_group, topological_order
+from .node import Node, _current_group, interior_order, next_order
 
 Array = np.ndarray
 Operand = Union["Tensor", float, int, Sequence[Any], np.ndarray]
@@ -19,6 +19,7 @@ class Tensor(Node):
     """A float64 array node with numpy broadcasting; gradients are summed back to each input's shape."""
 
     __slots__ = ("_rule", "_saved")
+    __array_ufunc__ = None  # numpy arrays on the left defer to our reflected operators (array @ tensor)
 
     def __init__(
         self,
@@ -31,16 +32,20 @@ class Tensor(Node):
         if _prev:
             self.data = data
             self.grad = None  # filled by backward
+        elif _op == "const":  # a constant keeps the caller's float64 array as it is: no copy
+            self.data = np.asarray(data, dtype=np.float64)
+            self.grad = None
         else:
             self.data = np.array(data, dtype=np.float64)
             self.grad = np.zeros_like(self.data)
         self._prev = _prev
         self._op = _op
         self._rule = _rule
-        self._order = next(_creation_counter)
+        self._order = next_order()
         self.group = _current_group[0]
-        if name is not None:
-            self._name = name
+        self._name = name
+        self._arg = None
+        self.span = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -59,19 +64,19 @@ class Tensor(Node):
     # -- elementwise binary ops ---------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Tensor:
-        other = _tensor(other)
+        other = other if other.__class__ is Tensor else _tensor(other)
         return Tensor(self.data + other.data, (self, other), "add", _add_rule)
 
     def __sub__(self, other: Operand) -> Tensor:
-        other = _tensor(other)
+        other = other if other.__class__ is Tensor else _tensor(other)
         return Tensor(self.data - other.data, (self, other), "sub", _sub_rule)
 
     def __mul__(self, other: Operand) -> Tensor:
-        other = _tensor(other)
+        other = other if other.__class__ is Tensor else _tensor(other)
         return Tensor(self.data * other.data, (self, other), "mul", _mul_rule)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        other = _tensor(other)
+        other = other if other.__class__ is Tensor else _tensor(other)
         return Tensor(self.data / other.data, (self, other), "div", _div_rule)
 
     def __pow__(self, other: Operand) -> Tensor:
@@ -93,7 +98,7 @@ class Tensor(Node):
         return Tensor(np.minimum(self.data, other.data), (self, other), "min", _min_rule)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        other = _tensor(other)
+        other = other if other.__class__ is Tensor else _tensor(other)
         return Tensor(self.data @ other.data, (self, other), "matmul", _matmul_rule)
 
     def __radd__(self, other: Operand) -> Tensor:
@@ -182,35 +187,43 @@ class Tensor(Node):
         """Fill `.grad` of every node this tensor depends on with ∂(sum of self)/∂node.
 
         Intermediate gradients are recomputed on each call; leaf gradients accumulate across
-        calls, as in PyTorch — call `zero_grad()` between steps.
+        calls, as in PyTorch — call `zero_grad()` between steps. Gradients are never updated in
+        place, so an array read from `.grad` keeps its numbers.
         """
-        order = topological_order(self)
+        order = interior_order(self)
         for node in order:
-            if node._prev:
-                node.grad = None
-        seed = np.ones_like(self.data)
-        if self._prev:
-            self.grad = seed
-        else:
-            self.grad = self.grad + seed
-        for node in reversed(order):
-            if not node._prev:
-                continue
-            for child, contribution in zip(node._prev, node._rule(node, node.grad)):
-                accumulate(child, contribution)
+            node.grad = None
+        seed = _SCALAR_ONE if self.data.ndim == 0 else np.ones_like(self.data)
+        self.grad = seed if self._prev or self.grad is None else self.grad + seed
+        for node in order:
+            upstream = node.grad
+            for child, contribution in zip(node._prev, node._rule(node, upstream)):
+                if contribution is None:
+                    continue
+                # accumulate(), written out: this loop is the engine's hot path
+                current = child.grad
+                if current is not None:
+                    child.grad = current + contribution
+                elif child._prev or (contribution is not upstream and contribution.base is None):
+                    child.grad = contribution
+                else:
+                    child.grad = contribution.copy()  # a leaf's gradient owns its array: no view, no alias
 
 
-def accumulate(node: Tensor, contribution: Array | None) -> None:
-    """node.grad += contribution; a leaf's gradient array is its own, so it is added to in place."""
-    if contribution is None:
-        return
+_SCALAR_ONE = np.ones(())
+_SCALAR_ONE.flags.writeable = False  # shared by every scalar loss as its seed gradient
+
+
+def accumulate(node: Any, contribution: Array, upstream: Array | None = None) -> None:
+    """node.grad += contribution, never in place, so gradient arrays can be shared safely;
+    a leaf's first contribution is copied if it is the upstream array itself or a view of another."""
     current = node.grad
-    if current is None:
-        node.grad = contribution if node._prev else np.array(contribution, dtype=np.float64)
-    elif node._prev:
+    if current is not None:
         node.grad = current + contribution
+    elif node._prev or (contribution is not upstream and contribution.base is None):
+        node.grad = contribution
     else:
-        current += contribution
+        node.grad = contribution.copy()
 
 
 def _tensor(value: Operand) -> Tensor:
@@ -227,6 +240,8 @@ def unbroadcast(gradient: Array, shape: tuple[int, ...]) -> Array:
     if gradient.shape == shape:
         return gradient
     extra = gradient.ndim - len(shape)
+    if extra == 1 and gradient.shape[1:] == shape:  # a bias row added to every row of a batch
+        return gradient.sum(axis=0)
     if extra:
         gradient = gradient.sum(axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gradient.shape[i] != 1)
@@ -246,7 +261,9 @@ def _stable_sigmoid(x: Array) -> Array:
 
 def _add_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
     a, b = node._prev
-    return unbroadcast(g, a.data.shape), unbroadcast(g, b.data.shape)
+    shape = g.shape
+    return (g if a.data.shape == shape else unbroadcast(g, a.data.shape),
+            g if b.data.shape == shape else unbroadcast(g, b.data.shape))
 
 
 def _sub_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
@@ -254,9 +271,10 @@ def _sub_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
     return unbroadcast(g, a.data.shape), unbroadcast(-g, b.data.shape)
 
 
-def _mul_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
+def _mul_rule(node: Tensor, g: Array) -> tuple[Array | None, Array | None]:
     a, b = node._prev
-    return unbroadcast(g * b.data, a.data.shape), unbroadcast(g * a.data, b.data.shape)
+    return (None if a._op == "const" else unbroadcast(g * b.data, a.data.shape),
+            None if b._op == "const" else unbroadcast(g * a.data, b.data.shape))
 
 
 def _div_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
@@ -291,9 +309,10 @@ def _min_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
 
 
 def _matmul_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
-    a, b = node._prev[0].data, node._prev[1].data
-    if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
-        return g @ b.T, a.T @ g
+    left, right = node._prev
+    a, b = left.data, right.data
+    if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping; constants get no gradient
+        return (None if left._op == "const" else g @ b.T), (None if right._op == "const" else a.T @ g)
     # Treat vectors as one-row / one-column matrices, then undo that and any batch broadcasting.
     a2 = a[np.newaxis, :] if a.ndim == 1 else a
     b2 = b[:, np.newaxis] if b.ndim == 1 else b

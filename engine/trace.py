@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .node import Node, topological_order
-from .ops import formula, local_rule
-from .scalar import Value
-from .tensor import Tensor, accumulate
+from .ops import OPS
+from .tensor import Tensor
 
 TRACE_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("trace.schema.json")
-NONFINITE = {math.inf: "inf", -math.inf: "-inf"}
+_NONFINITE = {math.inf: "inf", -math.inf: "-inf"}
+_SHOWN_ARGS = ("pow", "sum", "mean", "softmax", "transpose")
 
 
 def encode_number(x: float) -> float | str:
     """A float as JSON allows it: finite numbers as they are, the rest as "inf", "-inf" or "nan"."""
-    if math.isfinite(x):
+    if x - x == 0.0:  # false exactly for inf, -inf and nan (x is a Python float here)
         return x
-    return NONFINITE.get(x, "nan")
+    return _NONFINITE.get(x, "nan")
 
 
 def encode_array(array: np.ndarray) -> Any:
@@ -37,168 +40,173 @@ def encode_array(array: np.ndarray) -> Any:
 
 
 def format_number(x: float) -> str:
-    """The shortest text that reads back as exactly `x` (integers without a trailing .0)."""
-    if x.is_integer() and abs(x) < 1e16:
-        return str(int(x))
-    return repr(x)
+    """The shortest text that reads back as exactly `x`, integers without a trailing ".0"."""
+    text = repr(x)
+    return text[:-2] if text[-2:] == ".0" else text
 
 
-def _operand(x: float) -> str:
-    text = format_number(x)
-    return f"({text})" if text.startswith("-") else text
+def _operand(text: str) -> str:
+    """A formatted number as it stands inside a formula: negatives in parentheses."""
+    return f"({text})" if text[0] == "-" else text
 
 
 class Trace:
-    """A recorded forward and backward pass through the graph that ends at `output`."""
+    """A recorded forward and backward pass through the graph that ends at `output`.
+
+    The gradients are computed here afresh, with the same arithmetic as `backward()`, so a trace
+    never depends on (or changes) the `.grad` fields the user's own backward calls left behind.
+    """
 
     def __init__(self, output: Node) -> None:
         self.output = output
-        self.nodes = topological_order(output)
-        self.index = {id(node): i for i, node in enumerate(self.nodes)}
-        self.labels = [_label(node, i) for i, node in enumerate(self.nodes)]
         self.is_tensor = isinstance(output, Tensor)
-        self.grads: list[Any] = [None] * len(self.nodes)
-        self.steps: list[dict[str, Any]] = [self._forward_step(i) for i in range(len(self.nodes))]
-        self._backward()
+        with _collector_paused():
+            self.nodes = topological_order(output)
+            index = {id(node): i for i, node in enumerate(self.nodes)}
+            self.inputs: list[list[int]] = []
+            self.labels: list[str] = []
+            for i, node in enumerate(self.nodes):  # plain loops: comprehensions cost a call each on 3.11
+                prev = node._prev
+                self.inputs.append([index[id(prev[0])], index[id(prev[1])]] if len(prev) == 2
+                                   else [index[id(child)] for child in prev] if prev else [])
+                self.labels.append(node._name if node._name is not None else _label(node, i))
+            if self.is_tensor:
+                from .trace_tensor import tensor_steps
+
+                self.grads, self.steps = tensor_steps(self)
+            else:
+                self.grads, self.steps = _scalar_steps(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The trace document (see engine/trace.schema.json): plain lists, dicts, strings and numbers."""
-        return {
-            "version": TRACE_VERSION,
-            "kind": "tensor" if self.is_tensor else "scalar",
-            "output": len(self.nodes) - 1,
-            "nodes": [self._node_dict(i) for i in range(len(self.nodes))],
-            "steps": self.steps,
-        }
-
-    # -- nodes ------------------------------------------------------------------------------------
+        with _collector_paused():
+            nodes = list(map(self._node_dict, range(len(self.nodes))))
+        used = sorted({node._op for node in self.nodes})
+        ops = {op: {"formula": OPS[op].formula, "local": list(OPS[op].local)} for op in used}
+        return {"version": TRACE_VERSION, "kind": "tensor" if self.is_tensor else "scalar",
+                "output": len(self.nodes) - 1, "ops": ops, "nodes": nodes, "steps": self.steps}
 
     def _node_dict(self, i: int) -> dict[str, Any]:
         node = self.nodes[i]
-        entry: dict[str, Any] = {
-            "id": i,
-            "op": node._op,
-            "label": self.labels[i],
-            "inputs": [self.index[id(child)] for child in node._prev],
-        }
-        flags = []
-        value, value_finite = _encode(node.data)
-        grad, grad_finite = _encode(self.grads[i]) if self.grads[i] is not None else (None, True)
-        entry["value"] = value
-        entry["grad"] = grad
+        value, grad = node.data, self.grads[i]
+        # the common case inline: finite Python floats are already JSON (x - x is 0.0 only when finite)
+        if value.__class__ is float and value - value == 0.0 and (
+                grad is None or grad.__class__ is float and grad - grad == 0.0):
+            value_finite = grad_finite = True
+        else:
+            value, value_finite = encode_any(value)
+            grad, grad_finite = encode_any(grad)
+        entry: dict[str, Any] = {"id": i, "op": node._op, "label": self.labels[i], "inputs": self.inputs[i],
+                                 "value": value, "grad": grad}
         if self.is_tensor:
             entry["shape"] = list(np.shape(node.data))
-        if not value_finite:
-            flags.append("nonfinite-value")
-        if not grad_finite:
-            flags.append("nonfinite-grad")
-        if flags:
-            entry["flags"] = flags
-        name = node.name
-        if name is not None:
-            entry["name"] = name
+        if not (value_finite and grad_finite):
+            entry["flags"] = ["nonfinite-value"] * (not value_finite) + ["nonfinite-grad"] * (not grad_finite)
+        if node._name is not None:
+            entry["name"] = node._name
+        if node.span is not None:
+            entry["span"] = node.span
         if node.group is not None:
             entry["group"] = node.group
-        arg = _display_arg(node)
-        if arg is not None:
-            entry["arg"] = arg
-        span = getattr(node, "span", None)
-        if span is not None:
-            entry["span"] = span
+        arg = node._arg
+        if arg is not None and node._op in _SHOWN_ARGS:
+            entry["arg"] = list(arg) if isinstance(arg, tuple) else arg
         return entry
 
-    # -- forward ----------------------------------------------------------------------------------
+    def input_labels(self, i: int) -> list[str]:
+        """The labels of node i's inputs, followed by its argument where the formula shows one."""
+        return _with_arg(self.nodes[i], [self.labels[j] for j in self.inputs[i]])
 
-    def _forward_step(self, i: int) -> dict[str, Any]:
-        node = self.nodes[i]
-        label = self.labels[i]
-        step: dict[str, Any] = {"pass": "forward", "node": i}
-        if not node._prev:
-            step["text"] = (f"{label}: shape {_shape_text(node)}" if self.is_tensor
-                            else f"{label} = {format_number(node.data)}")
-            return step
-        inputs = self._input_labels(node)
-        written = formula(node._op, inputs, label)
-        if self.is_tensor:
-            step["text"] = f"{label} = {written}: shape {_shape_text(node)}"
-        else:
-            numbers = formula(node._op, self._input_numbers(node), label)
-            step["text"] = f"{label} = {written} = {numbers} = {format_number(node.data)}"
-        return step
 
-    def _input_labels(self, node: Node) -> list[str]:
-        labels = [self.labels[self.index[id(child)]] for child in node._prev]
-        return _with_arg(node, labels)
+def _scalar_steps(t: Trace) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Forward steps with their arithmetic, then the seed, then one step per edge in reverse order.
 
-    def _input_numbers(self, node: Node) -> list[str]:
-        return _with_arg(node, [_operand(child.data) for child in node._prev])
-
-    # -- backward ---------------------------------------------------------------------------------
-
-    def _backward(self) -> None:
-        last = len(self.nodes) - 1
-        seed = np.ones_like(self.output.data) if self.is_tensor else 1.0
-        self.grads[last] = seed
-        out = self.labels[last]
-        self.steps.append({"pass": "backward", "node": last, "seed": True,
-                           "grad": _encode(seed)[0],
-                           "text": f"∂{out}/∂{out} = 1"})
-        edge = self._tensor_edges if self.is_tensor else self._scalar_edges
-        for i in range(last, -1, -1):
-            if self.nodes[i]._prev and self.grads[i] is not None:
-                edge(i)
-
-    def _scalar_edges(self, i: int) -> None:
-        node: Value = self.nodes[i]  # type: ignore[assignment]
-        upstream = self.grads[i]
-        out, parent = self.labels[-1], self.labels[i]
-        for slot, (child, local) in enumerate(zip(node._prev, node._local)):
-            if child._op == "const":
+    A backward step's numbers are its fields (upstream, local, contribution, grad); its text is the
+    chain rule in symbols, so the client shows the numbers at whatever precision suits the screen.
+    """
+    nodes, labels, inputs = t.nodes, t.labels, t.inputs
+    steps: list[dict[str, Any]] = []
+    _forward_scalar_steps(t, steps)
+    last = len(nodes) - 1
+    out = labels[last]
+    grads: list[Any] = [None] * len(nodes)
+    grads[last] = 1.0
+    steps.append({"pass": "backward", "node": last, "seed": True, "grad": 1.0, "text": f"∂{out}/∂{out} = 1"})
+    is_const = [node._op == "const" for node in nodes]
+    encode, append = encode_number, steps.append
+    for i in range(last, -1, -1):
+        upstream = grads[i]
+        ins = inputs[i]
+        if upstream is None or not ins:
+            continue
+        parent = labels[i]
+        head = f" += ∂{out}/∂{parent} · ∂{parent}/∂"
+        up = upstream if upstream - upstream == 0.0 else encode(upstream)
+        for slot, (j, local) in enumerate(zip(ins, nodes[i].local_gradients)):
+            if is_const[j]:
                 continue
-            j = self.index[id(child)]
             contribution = upstream * local
-            self.grads[j] = total = (self.grads[j] or 0.0) + contribution
-            name = self.labels[j]
-            text = (f"∂{out}/∂{name} += ∂{out}/∂{parent} · ∂{parent}/∂{name} = "
-                    f"{_operand(upstream)} · {_operand(local)} = {format_number(contribution)}, "
-                    f"so ∂{out}/∂{name} = {format_number(total)}")
-            self.steps.append({"pass": "backward", "node": i, "input": j, "slot": slot,
-                               "upstream": encode_number(upstream), "local": encode_number(local),
-                               "contribution": encode_number(contribution),
-                               "grad": encode_number(total), "text": text})
-
-    def _tensor_edges(self, i: int) -> None:
-        node: Tensor = self.nodes[i]  # type: ignore[assignment]
-        out, parent = self.labels[-1], self.labels[i]
-        contributions = node._rule(node, self.grads[i])
-        inputs = self._input_labels(node)
-        for slot, (child, contribution) in enumerate(zip(node._prev, contributions)):
-            if contribution is None or child._op == "const":
-                continue
-            j = self.index[id(child)]
-            holder = _GradHolder(self.grads[j], child)
-            accumulate(holder, contribution)  # type: ignore[arg-type]
-            self.grads[j] = holder.grad
-            rule = local_rule(node._op, slot, inputs, parent)
-            name = self.labels[j]
-            self.steps.append({
-                "pass": "backward", "node": i, "input": j, "slot": slot, "rule": rule,
-                "upstream": _encode(self.grads[i])[0], "local": None,
-                "contribution": _encode(np.asarray(contribution))[0],
-                "grad": _encode(holder.grad)[0],
-                "text": f"∂{out}/∂{name} += ∂{out}/∂{parent} · ∂{parent}/∂{name}, "
-                        f"with ∂{parent}/∂{name}: {rule}; shape {_shape_text(child)}",
-            })
+            total = (0.0 if grads[j] is None else grads[j]) + contribution  # as backward's `+=` does
+            grads[j] = total
+            name = labels[j]
+            # finite floats are JSON as they are (x - x is 0.0 exactly when x is finite)
+            append({"pass": "backward", "node": i, "input": j, "slot": slot, "upstream": up,
+                    "local": local if local - local == 0.0 else encode(local),
+                    "contribution": contribution if contribution - contribution == 0.0 else encode(contribution),
+                    "grad": total if total - total == 0.0 else encode(total),
+                    "text": f"∂{out}/∂{name}{head}{name}"})
+    return grads, steps
 
 
-class _GradHolder:
-    """Stands in for a node so the trace accumulates exactly as `backward` does, without touching it."""
+def _forward_scalar_steps(t: Trace, steps: list[dict[str, Any]]) -> None:
+    labels, inputs = t.labels, t.inputs
+    value_text = list(map(format_number, [node.data for node in t.nodes]))
+    operand_text = [f"({text})" if text[0] == "-" else text for text in value_text]
+    append = steps.append
+    for i, node in enumerate(t.nodes):
+        ins = inputs[i]
+        label = labels[i]
+        if not ins:
+            append({"pass": "forward", "node": i, "text": f"{label} = {value_text[i]}"})
+            continue
+        template = OPS[node._op].formula
+        if node._arg is not None or node._op == "pow":
+            written = template.format(*t.input_labels(i))
+            numbers = template.format(*_with_arg(node, [operand_text[j] for j in ins]))
+        elif len(ins) == 1:
+            written = template.format(labels[ins[0]])
+            numbers = template.format(operand_text[ins[0]])
+        else:
+            a, b = ins
+            written = template.format(labels[a], labels[b])
+            numbers = template.format(operand_text[a], operand_text[b])
+        append({"pass": "forward", "node": i, "text": f"{label} = {written} = {numbers} = {value_text[i]}"})
 
-    __slots__ = ("grad", "_prev")
 
-    def __init__(self, grad: Any, node: Node) -> None:
-        self.grad = grad
-        self._prev = (node,)  # accumulate() treats the holder as an intermediate: never in place
+def encode_any(x: Any) -> tuple[Any, bool]:
+    """Encode a float, an array or None for JSON; the flag says whether every number was finite."""
+    if x is None:
+        return None, True
+    if x.__class__ is float:
+        return (x, True) if x - x == 0.0 else (_NONFINITE.get(x, "nan"), False)
+    array = np.asarray(x, dtype=np.float64)
+    finite = bool(np.isfinite(array).all())
+    if array.ndim == 0:
+        return (float(array) if finite else _NONFINITE.get(float(array), "nan")), finite
+    return (array.tolist() if finite else encode_array(array)), finite
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: traces make many objects but no cycles, so a collection
+    would find nothing, while the full collections a large graph sets off cost a sixth of the time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def trace_schema() -> dict[str, Any]:
@@ -212,40 +220,18 @@ def trace(output: Node) -> Trace:
 
 
 def _label(node: Node, i: int) -> str:
-    name = node.name
+    name = node._name
     if name is not None:
         return name
-    if node._op == "const" and isinstance(node, Value):
+    if node._op == "const" and node.data.__class__ is float:
         return format_number(node.data)
     return f"n{i}"
 
 
 def _with_arg(node: Node, parts: list[str]) -> list[str]:
-    arg = getattr(node, "_arg", None)
-    if node._op == "pow" and len(node._prev) == 1:
-        parts.append(_operand(arg))
-    elif node._op in ("sum", "mean", "softmax") and arg is not None:
-        parts[0] = f"{parts[0]}, axis={arg}"
+    op = node._op
+    if op == "pow" and len(parts) == 1:
+        parts.append(_operand(format_number(node._arg)))
+    elif op in ("sum", "mean", "softmax") and node._arg is not None:
+        parts[0] = f"{parts[0]}, axis={node._arg}"
     return parts
-
-
-def _display_arg(node: Node) -> Any:
-    arg = getattr(node, "_arg", None)
-    if arg is None or node._op not in ("pow", "sum", "mean", "softmax", "transpose"):
-        return None
-    return list(arg) if isinstance(arg, tuple) else encode_number(arg) if isinstance(arg, float) else arg
-
-
-def _shape_text(node: Node) -> str:
-    return "(" + ", ".join(str(n) for n in np.shape(node.data)) + ")"
-
-
-def _encode(x: Any) -> tuple[Any, bool]:
-    if isinstance(x, float):
-        encoded = encode_number(x)
-        return encoded, encoded is x
-    array = np.asarray(x, dtype=np.float64)
-    if array.ndim == 0:
-        encoded = encode_number(float(array))
-        return encoded, not isinstance(encoded, str)
-    return encode_array(array), bool(np.isfinite(array).all())

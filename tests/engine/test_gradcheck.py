@@ -30,7 +30,7 @@ def test_gradcheck_reports_a_wrong_local_derivative() -> None:
 
     def broken(a: Value) -> Value:
         out = a.tanh()
-        out._local = (2.0 * out._local[0],)  # a deliberately wrong derivative
+        out.local_gradients = (2.0 * out.local_gradients[0],)  # a deliberately wrong derivative
         return out
 
     (check,) = gradcheck(broken, [x])

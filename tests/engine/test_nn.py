@@ -62,3 +62,18 @@ def test_tensor_mlp_learns_a_line() -> None:
             p.data -= 0.1 * p.grad
         losses.append(loss.item())
     assert losses[-1] < losses[0] / 20
+
+
+def test_tensor_zero_grad_clears_and_the_next_backward_refills() -> None:
+    model = TensorMLP(2, [3, 1], rng=np.random.default_rng(5))
+    x = np.array([[0.5, -0.5]])
+    mse(model(x), [[1.0]]).backward()
+    first = [p.grad.copy() for p in model.parameters()]
+    mse(model(x), [[1.0]]).backward()
+    for p, g in zip(model.parameters(), first):
+        np.testing.assert_allclose(p.grad, 2 * g)  # accumulated across calls
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    mse(model(x), [[1.0]]).backward()
+    for p, g in zip(model.parameters(), first):
+        np.testing.assert_array_equal(p.grad, g)

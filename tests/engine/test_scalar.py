@@ -138,3 +138,10 @@ def test_max_and_min_route_the_gradient_and_split_ties() -> None:
 def test_value_rejects_text() -> None:
     with pytest.raises(TypeError):
         Value("3")  # type: ignore[arg-type]
+
+
+def test_backward_on_a_leaf_seeds_and_accumulates_it() -> None:
+    x = Value(3.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0

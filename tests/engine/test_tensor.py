@@ -104,3 +104,18 @@ def test_numbers_and_arrays_on_either_side_become_constants() -> None:
     f.backward()
     np.testing.assert_array_equal(x.grad, [-1.5, -2.0])
     assert {node.op for node in f.inputs[0].inputs} >= {"const"}
+
+
+def test_backward_on_a_leaf_tensor_seeds_it_with_ones() -> None:
+    x = Tensor([1.0, 2.0])
+    x.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+def test_constants_receive_no_gradient_work() -> None:
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    data = np.array([[1.0, 1.0]])
+    out = (data @ w * [2.0, 3.0]).sum()
+    out.backward()
+    np.testing.assert_array_equal(w.grad, [[2.0, 3.0], [2.0, 3.0]])
+    assert all(node.grad is None for node in out.inputs[0].inputs if node.op == "const")

@@ -96,7 +96,11 @@ def test_cs231n_circuit_gives_the_textbook_numbers() -> None:
         "x": (-2, -4), "y": (5, -4), "z": (-4, 3), "q": (3, -4), "f": (-12, 1)}
     texts = [step["text"] for step in document["steps"]]
     assert "q = x + y = (-2) + 5 = 3" in texts
-    assert "∂f/∂x += ∂f/∂q · ∂q/∂x = (-4) · 1 = -4, so ∂f/∂x = -4" in texts
+    edge = next(s for s in document["steps"] if s["text"] == "∂f/∂x += ∂f/∂q · ∂q/∂x")
+    assert (edge["upstream"], edge["local"], edge["contribution"], edge["grad"]) == (-4, 1, -4, -4)
+    z_edge = next(s for s in document["steps"] if s["text"] == "∂f/∂z += ∂f/∂f · ∂f/∂z")
+    assert z_edge["local"] == 3
+    assert document["ops"]["mul"]["local"][z_edge["slot"]].format("q", "z") == "q"
 
 
 def test_steps_play_forward_in_topological_order_then_backward_from_the_seed() -> None:
@@ -115,13 +119,20 @@ def test_steps_play_forward_in_topological_order_then_backward_from_the_seed() -
 
 def test_numbers_in_the_text_are_the_numbers_in_the_fields() -> None:
     document = trace(sigmoid_neuron()).to_dict()
+    nodes = document["nodes"]
     for step in document["steps"]:
-        if step["pass"] == "backward" and not step.get("seed"):
-            arithmetic = step["text"].split(" = ", 1)[1]
+        node = nodes[step["node"]]
+        if step["pass"] == "forward" and node["inputs"]:
+            # "n5 = n3 + n4 = (-1) + 3 = 2": the operands' values, then the result
+            arithmetic = step["text"].split(" = ", 2)[2]
             numbers = [float(n) for n in NUMBER.findall(arithmetic)]
-            assert numbers == [step["upstream"], step["local"], step["contribution"], step["grad"]]
-        elif step["pass"] == "forward" and document["nodes"][step["node"]]["inputs"]:
-            assert float(step["text"].rsplit(" = ", 1)[1]) == document["nodes"][step["node"]]["value"]
+            operands = [nodes[i]["value"] for i in node["inputs"]]
+            if node["op"] == "pow" and len(node["inputs"]) == 1:
+                operands.append(node["arg"])
+            assert numbers == operands + [node["value"]]
+        elif step["pass"] == "backward" and not step.get("seed"):
+            child, parent = nodes[step["input"]]["label"], node["label"]
+            assert step["text"].endswith(f"∂{parent}/∂{child}")
 
 
 def test_nonfinite_values_are_spelled_out_and_flagged() -> None:

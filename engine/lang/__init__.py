@@ -1,0 +1,61 @@
+"""The graph language: `q = x + y` on one line, `f = q * z` on the next, parsed by our own grammar.
+
+User text is never handed to Python's evaluator: it is tokenized and parsed into our syntax tree,
+and only that tree builds engine nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..node import Node
+from ..trace import Trace
+from .build import CONSTANTS, FUNCTIONS, Builder
+from .errors import SourceError
+from .limits import DEFAULT_LIMITS, Limits
+from .parser import Expr, parse
+
+__all__ = ["CONSTANTS", "DEFAULT_LIMITS", "FUNCTIONS", "Limits", "Program", "SourceError", "run"]
+
+
+@dataclass
+class Program:
+    """A parsed and evaluated program: its output node and its named inputs."""
+
+    source: str
+    output: Node
+    inputs: dict[str, Node]
+    is_tensor: bool
+
+    def trace(self) -> Trace:
+        return Trace(self.output)
+
+
+def run(source: str, values: Mapping[str, Any] | None = None, *, limits: Limits = DEFAULT_LIMITS) -> Program:
+    """Parse `source`, override leaf inputs with `values`, and build the graph; SourceError if it can't."""
+    if not isinstance(source, str):
+        raise SourceError("syntax", "the program must be text", 1, 1)
+    statements = parse(source, limits)
+    tensor_mode = any(_has_array(statement.value) for statement in statements)
+    builder = Builder(limits, values or {}, tensor_mode)
+    with np.errstate(all="ignore"):
+        output = builder.run(statements)
+    return Program(source, output, builder.leaves, tensor_mode)
+
+
+
+
+def _has_array(expr: Expr) -> bool:
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node.kind == "array":
+            return True
+        stack.extend(node.args)
+    return False
+
+

@@ -1,0 +1,244 @@
+"""From the syntax tree to engine nodes: leaves, constants and ops, each with its source span."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .. import functions as ops
+from ..losses import cross_entropy, mse
+from ..node import Node
+from ..scalar import Value
+from ..tensor import Tensor
+from .errors import SourceError
+from .limits import Limits
+from .parser import Expr, Span, Statement
+
+CONSTANTS = {"pi": math.pi, "e": math.e}
+# name -> (number of arguments, works on scalars, the op)
+FUNCTIONS: dict[str, tuple[int, bool, Callable[..., Node]]] = {
+    **{name: (1, True, getattr(ops, name)) for name in
+       ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs")},
+    "max": (2, True, ops.maximum),
+    "min": (2, True, ops.minimum),
+    "sum": (1, False, lambda x: x.sum()),
+    "mean": (1, False, lambda x: x.mean()),
+    "softmax": (1, False, lambda x: x.softmax()),
+    "transpose": (1, False, lambda x: x.transpose()),
+    "mse": (2, False, mse),
+    "cross_entropy": (2, False, cross_entropy),
+}
+BINARY: dict[str, Callable[[Any, Any], Node]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "**": lambda a, b: a**b, "@": lambda a, b: a @ b,
+}
+OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "raise", "@": "matrix-multiply"}
+Values = Mapping[str, Any]
+
+
+def _error(kind: str, message: str, span: Span) -> SourceError:
+    return SourceError(kind, message, span.line, span.column)
+
+
+class Builder:
+    """Evaluates statements in order; names bind to the node of their latest assignment."""
+
+    def __init__(self, limits: Limits, values: Values, tensor_mode: bool) -> None:
+        self.limits = limits
+        self.values = dict(values)
+        self.tensor_mode = tensor_mode
+        self.env: dict[str, Node] = {}
+        self.leaves: dict[str, Node] = {}
+        self.count = 0
+
+    def run(self, statements: list[Statement]) -> Node:
+        output: Node | None = None
+        for statement in statements:
+            output = self.statement(statement)
+        unknown = sorted(set(self.values) - set(self.leaves))
+        if unknown:
+            raise SourceError("unknown-input", f"'{unknown[0]}' is not an input of this program: inputs are "
+                              f"names assigned a number, such as x = 2", 1, 1)
+        assert output is not None
+        return output
+
+    def statement(self, statement: Statement) -> Node:
+        name, span = statement.target, statement.target_span
+        if name is not None and span is not None:
+            if name in CONSTANTS:
+                raise _error("constant-reassigned", f"'{name}' is a constant and cannot be assigned", span)
+            if name in FUNCTIONS:
+                raise _error("function-reassigned", f"'{name}' is a function; choose another name", span)
+            if _is_literal(statement.value):
+                node = self.leaf(name, statement.value)
+            else:
+                node = self.expression(statement.value)
+                if node.name is None and node.op != "const":
+                    node.name = name
+            self.env[name] = node
+            return node
+        return self.expression(statement.value)
+
+    def leaf(self, name: str, expr: Expr) -> Node:
+        data = self.literal(expr)
+        if name in self.values:
+            data = self.override(name, self.values[name], np.shape(data), expr.span)
+        node = self.make(lambda: Tensor(data, name=name) if self.tensor_mode else Value(data, name=name),
+                         expr.span)
+        node._op = "leaf"
+        self.leaves[name] = node
+        return node
+
+    def override(self, name: str, value: Any, shape: tuple[int, ...], span: Span) -> Any:
+        try:
+            data = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise _error("bad-input-value", f"the value given for '{name}' is not a number", span) from None
+        if data.shape != shape or not np.isfinite(data).all() or isinstance(value, bool):
+            want = "a finite number" if shape == () else f"finite numbers of shape {shape}"
+            raise _error("bad-input-value", f"the value given for '{name}' must be {want}", span)
+        return float(data) if shape == () else data
+
+    def make(self, create: Callable[[], Node], span: Span) -> Node:
+        self.count += 1
+        if self.count > self.limits.max_nodes:
+            raise _error("too-many-nodes", f"the graph would have more than {self.limits.max_nodes:,} nodes",
+                         span)
+        node = create()
+        node.span = span.to_dict()
+        return node
+
+    def expression(self, root: Expr) -> Node:
+        """Evaluate inputs before the ops that use them, with an explicit stack: a left-leaning
+        chain such as x+x+...+x is as deep as it is long, deeper than Python's recursion allows."""
+        pending: list[tuple[Expr, bool]] = [(root, False)]
+        results: list[Node] = []
+        while pending:
+            expr, inputs_ready = pending.pop()
+            if expr.kind in ("number", "name", "array"):
+                results.append(self.atom(expr))
+            elif not inputs_ready:
+                if expr.kind == "call":
+                    self.check_call(expr)
+                pending.append((expr, True))
+                pending.extend((arg, False) for arg in reversed(expr.args))
+            else:
+                count = len(expr.args)
+                args = results[len(results) - count:]
+                del results[len(results) - count:]
+                results.append(self.apply(expr, args))
+        return results[0]
+
+    def atom(self, expr: Expr) -> Node:
+        if expr.kind == "number":
+            return self.constant(float(expr.text), expr.span)
+        if expr.kind == "name":
+            return self.name(expr)
+        return self.constant(self.literal(expr), expr.span)
+
+    def apply(self, expr: Expr, args: list[Node]) -> Node:
+        if expr.kind == "unary":
+            operand = args[0]
+            return operand if expr.text == "+" else self.make(lambda: -operand, expr.span)
+        if expr.kind == "binary":
+            return self.binary(expr, args[0], args[1])
+        return self.call(expr, args)
+
+    def constant(self, data: Any, span: Span) -> Node:
+        if self.tensor_mode:
+            return self.make(lambda: Tensor(data, (), "const"), span)
+        return self.make(lambda: Value(data, (), "const"), span)
+
+    def name(self, expr: Expr) -> Node:
+        if expr.text in self.env:
+            return self.env[expr.text]
+        if expr.text in CONSTANTS:
+            node = self.constant(CONSTANTS[expr.text], expr.span)
+            node.name = expr.text
+            return node
+        if expr.text in FUNCTIONS:
+            raise _error("syntax", f"'{expr.text}' is a function: call it, as in {expr.text}(x)", expr.span)
+        raise _error("undefined-name", f"'{expr.text}' is used before it is assigned", expr.span)
+
+    def binary(self, expr: Expr, left: Node, right: Node) -> Node:
+        if expr.text == "@" and not self.tensor_mode:
+            raise _error("needs-tensor", "'@' multiplies vectors or matrices; this program has none", expr.span)
+        if self.tensor_mode:
+            self.check_shapes(expr, left, right)
+        return self.make(lambda: BINARY[expr.text](left, right), expr.span)
+
+    def check_shapes(self, expr: Expr, left: Node, right: Node) -> None:
+        a, b = np.shape(left.data), np.shape(right.data)
+        try:
+            shape = _matmul_shape(a, b) if expr.text == "@" else np.broadcast_shapes(a, b)
+        except ValueError:
+            raise _error("shape-mismatch", f"cannot {OP_WORDS[expr.text]} shapes {a} and {b}", expr.span) from None
+        if math.prod(shape) > self.limits.max_tensor_elements:
+            raise _error("too-large", f"the result would have {math.prod(shape):,} elements; the limit is "
+                         f"{self.limits.max_tensor_elements:,}", expr.span)
+
+    def check_call(self, expr: Expr) -> None:
+        if expr.text not in FUNCTIONS:
+            known = ", ".join(sorted(FUNCTIONS))
+            raise _error("unknown-function", f"there is no function '{expr.text}'; the functions are {known}",
+                         expr.span)
+        arity, scalar_ok, _ = FUNCTIONS[expr.text]
+        if len(expr.args) != arity:
+            raise _error("wrong-arguments", f"{expr.text} takes {arity} argument{'s' * (arity > 1)}, "
+                         f"got {len(expr.args)}", expr.span)
+        if not scalar_ok and not self.tensor_mode:
+            raise _error("needs-tensor", f"{expr.text} works on vectors and matrices; this program has none",
+                         expr.span)
+
+    def call(self, expr: Expr, args: list[Node]) -> Node:
+        function = FUNCTIONS[expr.text][2]
+        if expr.text in ("max", "min", "mse") and self.tensor_mode:
+            self.check_shapes(Expr("binary", expr.span, "-"), args[0], args[1])
+        try:
+            return self.make(lambda: function(*args), expr.span)
+        except ValueError as problem:
+            raise _error("shape-mismatch", f"{expr.text}: {problem}", expr.span) from None
+
+    def literal(self, expr: Expr) -> Any:
+        """A number, a negated number, or rectangular nested lists of them."""
+        if expr.kind == "number":
+            return float(expr.text)
+        if expr.kind == "unary" and expr.args[0].kind in ("number", "unary", "array"):
+            inner = self.literal(expr.args[0])
+            return inner if expr.text == "+" else -np.asarray(inner) if isinstance(inner, np.ndarray) else -inner
+        if expr.kind != "array":
+            raise _error("syntax", "vector and matrix entries must be numbers", expr.span)
+        if not expr.args:
+            raise _error("syntax", "an empty [] has no shape: write numbers inside", expr.span)
+        rows = [self.literal(item) for item in expr.args]
+        shapes = [np.shape(row) for row in rows]
+        for item, shape in zip(expr.args, shapes):
+            if shape != shapes[0]:
+                raise _error("ragged-array", f"every row must have the shape of the first, {shapes[0]}; "
+                             f"this one has {shape}", item.span)
+        data = np.array(rows, dtype=np.float64)
+        if data.size > self.limits.max_tensor_elements:
+            raise _error("too-large", f"this literal has {data.size:,} numbers; the limit is "
+                         f"{self.limits.max_tensor_elements:,}", expr.span)
+        return data
+
+
+def _is_literal(expr: Expr) -> bool:
+    while expr.kind == "unary":
+        expr = expr.args[0]
+    return expr.kind in ("number", "array")
+
+
+def _matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape numpy's matmul gives, found without computing it; ValueError if they do not fit."""
+    if not a or not b:
+        raise ValueError
+    a2 = (1,) + a if len(a) == 1 else a
+    b2 = b + (1,) if len(b) == 1 else b
+    if a2[-1] != b2[-2]:
+        raise ValueError
+    batch = tuple(np.broadcast_shapes(a2[:-2], b2[:-2]))
+    return batch + ((a2[-2],) if len(a) > 1 else ()) + ((b2[-1],) if len(b) > 1 else ())
