@@ -1,0 +1,28 @@
+"""The FastAPI application: `uvicorn app.main:app`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from . import errors
+from .routes import api, pages
+from .security import BodyLimit, SecurityHeaders
+from .settings import SETTINGS
+
+STATIC = pages.ROOT / "static"
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Backprop Lab", version="0.1.0", docs_url=None, redoc_url=None,
+                  description="Type a program, get its computational graph: values forward, gradients back.")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    errors.install(app)
+    app.add_middleware(BodyLimit, limit=SETTINGS.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+app = create_app()

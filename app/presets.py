@@ -1,0 +1,47 @@
+"""The built-in example programs, each with a title and a sentence on what it shows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    title: str
+    summary: str
+    source: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+PRESETS = [
+    Preset("cs231n", "The CS231n circuit: f = (x + y) · z",
+           "The add gate hands its gradient to both inputs; the multiply gate swaps its inputs' values.",
+           "# the CS231n circuit\nx = -2\ny = 5\nz = -4\nq = x + y      # an intermediate node named q\n"
+           "f = q * z      # the output: its gradient starts the backward pass\n"),
+    Preset("sigmoid-neuron", "A sigmoid neuron, gate by gate",
+           "2-D neuron σ(w0·x0 + w1·x1 + w2) built from exp, add, negate and divide gates.",
+           "w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\ns = w0*x0 + w1*x1 + w2\n"
+           "f = 1 / (1 + exp(-s))\n"),
+    Preset("fan-out", "Fan-out: one value feeds two nodes",
+           "x is used twice, so its gradient is the sum of two contributions (that is why gradients use +=).",
+           "x = 3\ny = -2\na = x * y\nb = x + y\nf = a * b\n"),
+    Preset("composite", "A composite function: f = A(B(C(x)))",
+           "The chain rule, node by node: ∂f/∂x = A'(B(C(x))) · B'(C(x)) · C'(x).",
+           "x = 0.5\nc = x ** 2      # C\nb = sin(c)      # B\nf = exp(b)      # A\n"),
+    Preset("tanh-neuron", "micrograd's tanh neuron",
+           "o = tanh(x1·w1 + x2·w2 + b), the neuron from micrograd's lecture, with its published numbers.",
+           "x1 = 2\nx2 = 0\nw1 = -3\nw2 = 1\nb = 6.8813735870195432\nn = x1*w1 + x2*w2 + b\no = tanh(n)\n"),
+    Preset("tensor-mlp", "A 2-layer tensor MLP with a loss",
+           "Four points, a hidden tanh layer of three units, a linear output, and the mean squared error.",
+           "X = [[0, 0], [0, 1], [1, 0], [1, 1]]\n"
+           "W1 = [[0.5, -0.4, 0.3], [-0.2, 0.6, 0.1]]\nb1 = [0.1, -0.1, 0.05]\n"
+           "W2 = [[0.7], [-0.5], [0.2]]\nb2 = [0.1]\ny = [[0], [1], [1], [0]]\n"
+           "h = tanh(X @ W1 + b1)\np = h @ W2 + b2\nL = mse(p, y)\n"),
+    Preset("max-gate", "The max gate routes the gradient",
+           "max passes its whole gradient to the larger input and nothing to the other.",
+           "a = 4\nb = 2\nc = -1\nm = max(a, b)\nf = m * c\n"),
+]
+BY_ID = {preset.id: preset for preset in PRESETS}

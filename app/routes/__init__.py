@@ -1,0 +1,1 @@
+"""The app's routers: the JSON API and the HTML pages."""

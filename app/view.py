@@ -1,0 +1,82 @@
+"""The visible graph: trace nodes with folded groups collapsed into one box each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Box sizes in CSS pixels (1 px = 1 point for the layout): what the browser draws, what dot packs.
+SIZES = {"scalar": (132, 62), "const": (64, 36), "tensor": (156, 112), "group": (176, 58)}
+
+
+@dataclass
+class VisibleGraph:
+    """What to lay out: items keyed "n<id>" (a node) or "g:<path>" (a folded group), and edges."""
+
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+    folded: list[str] = field(default_factory=list)
+
+
+def group_paths(nodes: list[dict[str, Any]]) -> list[str]:
+    """Every group path and each of its prefixes, shortest first."""
+    paths: set[str] = set()
+    for node in nodes:
+        parts = node.get("group", "").split("/") if node.get("group") else []
+        paths.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
+    return sorted(paths, key=lambda p: (p.count("/"), p))
+
+
+def default_folds(nodes: list[dict[str, Any]], threshold: int) -> list[str]:
+    """Fold nothing if the graph is small; else the deepest level of groups that fits the threshold."""
+    if len(nodes) <= threshold:
+        return []
+    paths = group_paths(nodes)
+    if not paths:
+        return []
+    deepest = max(p.count("/") for p in paths) + 1
+    for depth in range(deepest, 0, -1):
+        folds = [p for p in paths if p.count("/") + 1 == depth]
+        if len(visible_graph(nodes, folds).items) <= threshold:
+            return folds
+    return [p for p in paths if "/" not in p]
+
+
+def _owner(group: str | None, folded: set[str]) -> str | None:
+    """The outermost folded group that contains `group`, if any."""
+    if not group:
+        return None
+    parts = group.split("/")
+    for k in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:k])
+        if prefix in folded:
+            return prefix
+    return None
+
+
+def visible_graph(nodes: list[dict[str, Any]], folded: Iterable[str]) -> VisibleGraph:
+    """Collapse each folded group; edges inside one box disappear, parallel edges merge."""
+    fold_set = set(folded) & set(group_paths(nodes))
+    graph = VisibleGraph(folded=sorted(fold_set))
+    key_of: list[str] = []
+    for node in nodes:
+        owner = _owner(node.get("group"), fold_set)
+        if owner is None:
+            key = f"n{node['id']}"
+            kind = "tensor" if "shape" in node else "const" if node["op"] == "const" else "scalar"
+            graph.items[key] = {"kind": kind, "node": node["id"]}
+        else:
+            key = f"g:{owner}"
+            item = graph.items.setdefault(key, {"kind": "group", "group": owner, "members": []})
+            item["members"].append(node["id"])
+        key_of.append(key)
+    seen: set[tuple[str, str]] = set()
+    for node in nodes:
+        head = key_of[node["id"]]
+        for source in node["inputs"]:
+            edge = (key_of[source], head)
+            if edge[0] != edge[1] and edge not in seen:
+                seen.add(edge)
+                graph.edges.append(edge)
+    return graph
