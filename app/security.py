@@ -40,7 +40,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class _TooLarge(Exception):
+class _BodyTooLargeError(Exception):
     pass
 
 
@@ -67,7 +67,7 @@ class BodyLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
-                raise _TooLarge
+                raise _BodyTooLargeError
             return message
 
         async def tracked_send(message: Message) -> None:
@@ -77,7 +77,7 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted_receive, tracked_send)
-        except _TooLarge:
+        except _BodyTooLargeError:
             if not started:
                 await self._refuse(send)
 
