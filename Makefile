@@ -8,12 +8,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEPS := $(VENV)/.installed
 
-.PHONY: run test lint bench install system-run system-test clean
+VENDOR := static/vendor/.installed
 
-run: install system-run
+.PHONY: run test lint bench install vendor system-run system-test clean
+
+run: install vendor system-run
 	BACKPROP_HOST=$(HOST) BACKPROP_PORT=$(PORT) $(BIN)/python -m app
 
-test: install system-test
+test: install vendor system-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -24,6 +26,22 @@ bench: install system-run
 	$(BIN)/python -m bench
 
 install: $(DEPS)
+
+vendor: $(VENDOR)
+
+# Front-end libraries from the npm registry (package.json + lockfile), copied with their licences
+# into the git-ignored static/vendor/, which the pages load from our own origin: no CDN.
+$(VENDOR): package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory apt-install NEED="nodejs npm"
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/katex static/vendor/panzoom static/vendor/swagger-ui
+	cp -r node_modules/katex/dist/katex.mjs node_modules/katex/dist/katex.min.css \
+		node_modules/katex/dist/fonts node_modules/katex/LICENSE static/vendor/katex/
+	cp node_modules/@panzoom/panzoom/dist/panzoom.es.js node_modules/@panzoom/panzoom/MIT-License.txt \
+		static/vendor/panzoom/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+		node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE static/vendor/swagger-ui/
+	touch $@
 
 $(DEPS): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,4 +64,4 @@ apt-install:
 	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$need
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .hypothesis

@@ -28,7 +28,7 @@ class LayoutError(RuntimeError):
 def dot_source(graph: VisibleGraph) -> str:
     """The graph in DOT. Boxes carry only generated ids and sizes: no user text reaches dot, and
     the graphviz package quotes everything it writes."""
-    dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "nodesep": "0.3", "ranksep": "0.45",
+    dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "nodesep": "0.3", "ranksep": "1.2",
                                        "splines": "spline"},
                            node_attr={"shape": "box", "fixedsize": "true", "label": ""})
     for key, item in graph.items.items():

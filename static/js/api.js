@@ -1,0 +1,24 @@
+// The JSON API, as the page uses it.
+
+/** POST /api/trace. Resolves to the response body; rejects with {kind, message, line, column}. */
+export async function fetchTrace(source, values = {}, folded = null, signal = undefined) {
+  const body = { source, values };
+  if (folded !== null) body.folded = folded;
+  let response;
+  try {
+    response = await fetch("/api/trace", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw { kind: "network", message: "the server cannot be reached", line: 1, column: 1 };
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw data?.error ?? { kind: "http", message: `the server answered ${response.status}`, line: 1, column: 1 };
+  }
+  return data;
+}

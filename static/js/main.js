@@ -1,0 +1,266 @@
+// The lab page: the one module that touches DOM ids. It owns the state and wires the other modules.
+
+import katex from "../vendor/katex/katex.mjs";
+import Panzoom from "../vendor/panzoom/panzoom.es.js";
+import { fetchTrace } from "./api.js";
+import { formatNumber } from "./format.js";
+import { GraphView } from "./graph.js";
+import { stepSentence, stepTex } from "./stepmath.js";
+import { backwardStart, frameAt, passAt } from "./timeline.js";
+
+const $ = (id) => document.getElementById(id);
+const SPEEDS = { "0.25": 3200, "0.5": 1600, "1": 800, "2": 400, "4": 200, "16": 50 };
+const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+
+/** All user-visible state in one object. */
+const state = {
+  response: null, position: 0, playing: false, speed: "1", selected: null, values: {}, folded: null,
+  theme: localStorage.getItem("theme") ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"),
+};
+
+let graph;
+let panzoom;
+let timer = null;
+let pending = null;
+
+function applyTheme() {
+  document.documentElement.dataset.theme = state.theme;
+  $("theme").setAttribute("aria-pressed", String(state.theme === "dark"));
+  $("theme").textContent = state.theme === "dark" ? "Light theme" : "Dark theme";
+}
+
+/** Run the program in the editor (structure may change: the layout is redrawn). */
+async function runProgram({ keepPosition = false } = {}) {
+  pending?.abort();
+  pending = new AbortController();
+  setStatus("Running…");
+  try {
+    const response = await fetchTrace($("source").value, state.values, state.folded, pending.signal);
+    showResponse(response, keepPosition);
+    setError(null);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    setError(error);
+  }
+}
+
+function showResponse(response, keepPosition) {
+  const sameLayout = state.response && state.response.layout.key === response.layout.key;
+  state.response = response;
+  state.folded = response.view.folded;
+  const steps = response.trace.steps.length;
+  state.position = keepPosition ? Math.min(state.position, steps) : 0;
+  graph.render(response);
+  if (!sameLayout) fitGraph();
+  if (!keepPosition) renderInputs(response.inputs);
+  $("fold").hidden = response.view.groups.length === 0;
+  showFrame();
+}
+
+function setStatus(text) {
+  $("status").textContent = text;
+}
+
+function setError(error) {
+  const box = $("error");
+  if (!error) {
+    box.hidden = true;
+    box.textContent = "";
+    highlightLines(null);
+    return;
+  }
+  box.hidden = false;
+  box.textContent = `Line ${error.line}, column ${error.column}: ${error.message}`;
+  highlightLines({ line: error.line, end_line: error.line }, "error-line");
+  setStatus("The program has an error.");
+}
+
+/** Show the frame at state.position: graph, step panel, counter, source line. */
+function showFrame() {
+  const { trace } = state.response;
+  const frame = frameAt(trace, state.position);
+  graph.update(frame, state.selected);
+  const total = trace.steps.length;
+  const pass = passAt(trace, state.position);
+  $("counter").textContent = state.position === 0
+    ? `Ready: ${total} steps (${backwardStart(trace)} forward, ${total - backwardStart(trace)} backward)`
+    : `Step ${state.position} of ${total} · ${pass} pass`;
+  $("slider").max = String(total);
+  $("slider").value = String(state.position);
+  const step = frame.current;
+  if (!step) {
+    $("math").replaceChildren();
+    $("sentence").textContent = "Press → or Play to run the forward pass.";
+    highlightLines(null);
+  } else {
+    katex.render(stepTex(trace, step, frame), $("math"), { throwOnError: false, displayMode: true });
+    $("sentence").textContent = stepSentence(trace, step, frame);
+    highlightLines(trace.nodes[step.pass === "forward" || step.seed ? step.node : step.input].span);
+  }
+  $("play").textContent = state.playing ? "Pause" : "Play";
+  $("play").setAttribute("aria-pressed", String(state.playing));
+  setStatus(state.playing ? "Playing" : "");
+}
+
+function go(position) {
+  if (!state.response) return;
+  const total = state.response.trace.steps.length;
+  state.position = Math.max(0, Math.min(total, position));
+  if (state.position === total) stop();
+  showFrame();
+}
+
+function play() {
+  if (!state.response) return;
+  if (state.position >= state.response.trace.steps.length) state.position = 0;
+  state.playing = true;
+  tick();
+}
+
+function tick() {
+  clearTimeout(timer);
+  if (!state.playing) return;
+  go(state.position + 1);
+  if (state.playing) timer = setTimeout(tick, reducedMotion.matches ? Math.max(SPEEDS[state.speed], 400) : SPEEDS[state.speed]);
+}
+
+function stop() {
+  state.playing = false;
+  clearTimeout(timer);
+}
+
+function togglePlay() {
+  if (state.playing) {
+    stop();
+    showFrame();
+  } else {
+    play();
+  }
+}
+
+/** Highlight the source lines of a span in the editor's backdrop. */
+function highlightLines(span, cls = "current-line") {
+  const backdrop = $("backdrop");
+  const lines = $("source").value.split("\n");
+  const rows = lines.map((text, index) => {
+    const row = document.createElement("div");
+    row.textContent = text || " ";
+    const number = index + 1;
+    if (span && number >= span.line && number <= (span.end_line ?? span.line)) row.className = cls;
+    return row;
+  });
+  backdrop.replaceChildren(...rows);
+  backdrop.scrollTop = $("source").scrollTop;
+}
+
+function renderInputs(inputs) {
+  const box = $("inputs");
+  box.replaceChildren();
+  for (const input of inputs) {
+    const row = document.createElement("div");
+    row.className = "input-row";
+    const label = document.createElement("label");
+    label.textContent = input.name;
+    row.appendChild(label);
+    if (input.shape && input.shape.length) {
+      const note = document.createElement("span");
+      note.className = "shape";
+      note.textContent = `shape (${input.shape.join(", ")}): edit it in the program`;
+      row.appendChild(note);
+      box.appendChild(row);
+      continue;
+    }
+    const start = typeof input.value === "number" ? input.value : 0;
+    const span = Math.max(5, Math.ceil(Math.abs(start) * 2));
+    const number = Object.assign(document.createElement("input"), { type: "number", step: "any", value: String(start) });
+    const slider = Object.assign(document.createElement("input"),
+      { type: "range", min: String(-span), max: String(span), step: String(span / 200), value: String(start) });
+    number.id = `input-${input.name}`;
+    label.htmlFor = number.id;
+    slider.setAttribute("aria-label", `${input.name} slider`);
+    const change = (value) => {
+      if (!Number.isFinite(value)) return;
+      state.values[input.name] = value;
+      number.value = String(value);
+      slider.value = String(value);
+      runProgram({ keepPosition: true });
+    };
+    number.addEventListener("change", () => change(Number(number.value)));
+    slider.addEventListener("input", () => change(Number(slider.value)));
+    row.append(number, slider);
+    box.appendChild(row);
+  }
+}
+
+/** Back to the whole graph: the SVG's viewBox already fits it, so undo any pan and zoom. */
+function fitGraph() {
+  panzoom.reset({ animate: false });
+}
+
+function onKey(event) {
+  const target = event.target;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
+  const trace = state.response?.trace;
+  if (!trace) return;
+  const actions = {
+    ArrowRight: () => { stop(); go(state.position + 1); },
+    ArrowLeft: () => { stop(); go(state.position - 1); },
+    PageDown: () => { stop(); go(state.position + 1); },
+    PageUp: () => { stop(); go(state.position - 1); },
+    " ": togglePlay,
+    Home: () => { stop(); go(0); },
+    End: () => { stop(); go(trace.steps.length); },
+    b: () => { stop(); go(backwardStart(trace) + 1); },
+  };
+  const action = actions[event.key];
+  if (action) {
+    event.preventDefault();
+    action();
+  }
+}
+
+function wire() {
+  graph = new GraphView($("graph"), {
+    onSelect: (id) => { state.selected = id; showFrame(); },
+    onUnfold: (group) => { state.folded = (state.folded ?? []).filter((g) => g !== group && !g.startsWith(`${group}/`)); runProgram({ keepPosition: true }); },
+  });
+  panzoom = Panzoom($("stage"), { maxScale: 8, minScale: 0.2, canvas: true });
+  $("viewport").addEventListener("wheel", (event) => { event.preventDefault(); panzoom.zoomWithWheel(event); }, { passive: false });
+  $("fit").addEventListener("click", fitGraph);
+  $("zoom-in").addEventListener("click", () => panzoom.zoomIn());
+  $("zoom-out").addEventListener("click", () => panzoom.zoomOut());
+  $("fold").addEventListener("click", () => { state.folded = null; runProgram(); });
+  $("run").addEventListener("click", () => { state.values = {}; state.folded = null; stop(); runProgram(); });
+  $("play").addEventListener("click", togglePlay);
+  $("back").addEventListener("click", () => { stop(); go(state.position - 1); });
+  $("forward").addEventListener("click", () => { stop(); go(state.position + 1); });
+  $("to-start").addEventListener("click", () => { stop(); go(0); });
+  $("to-backward").addEventListener("click", () => { stop(); go(backwardStart(state.response.trace) + 1); });
+  $("to-end").addEventListener("click", () => { stop(); go(state.response.trace.steps.length); });
+  $("slider").addEventListener("input", () => { stop(); go(Number($("slider").value)); });
+  $("speed").addEventListener("change", () => { state.speed = $("speed").value; });
+  $("theme").addEventListener("click", () => {
+    state.theme = state.theme === "dark" ? "light" : "dark";
+    localStorage.setItem("theme", state.theme);
+    applyTheme();
+  });
+  $("preset").addEventListener("change", () => {
+    const option = $("preset").selectedOptions[0];
+    $("source").value = option.dataset.source;
+    state.values = {};
+    state.folded = null;
+    stop();
+    runProgram();
+  });
+  $("source").addEventListener("scroll", () => { $("backdrop").scrollTop = $("source").scrollTop; });
+  $("source").addEventListener("input", () => highlightLines(null));
+  $("source").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); $("run").click(); }
+  });
+  document.addEventListener("keydown", onKey);
+  applyTheme();
+  runProgram();
+}
+
+wire();
+window.backpropLab = { state, formatNumber };

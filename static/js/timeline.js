@@ -1,0 +1,41 @@
+// The step timeline as frames: what is shown after the first `position` steps. Pure: no DOM.
+
+/**
+ * The frame after applying steps[0 .. position-1]:
+ *  values[id]      — true once the node's forward step has played
+ *  grads[id]       — the node's gradient so far (as recorded in the step fields), or undefined
+ *  contributions[id] — the contributions added into that gradient so far, in order
+ *  current         — the last step played, or null at position 0
+ */
+export function frameAt(trace, position) {
+  const count = trace.nodes.length;
+  const values = new Array(count).fill(false);
+  const grads = new Array(count).fill(undefined);
+  const contributions = Array.from({ length: count }, () => []);
+  const steps = trace.steps;
+  const end = Math.max(0, Math.min(position, steps.length));
+  for (let i = 0; i < end; i += 1) {
+    const step = steps[i];
+    if (step.pass === "forward") {
+      values[step.node] = true;
+    } else if (step.seed) {
+      grads[step.node] = step.grad;
+    } else {
+      grads[step.input] = step.grad;
+      contributions[step.input].push({ from: step.node, value: step.contribution, step: i });
+    }
+  }
+  return { position: end, values, grads, contributions, current: end > 0 ? steps[end - 1] : null };
+}
+
+/** Index of the first backward step (the seed): where "jump to backward" lands, minus one. */
+export function backwardStart(trace) {
+  const index = trace.steps.findIndex((step) => step.pass === "backward");
+  return index < 0 ? trace.steps.length : index;
+}
+
+/** Which pass a position belongs to, for the step counter. */
+export function passAt(trace, position) {
+  if (position === 0) return "start";
+  return trace.steps[position - 1].pass;
+}
