@@ -53,6 +53,7 @@ class Builder:
         self.env: dict[str, Node] = {}
         self.leaves: dict[str, Node] = {}
         self.count = 0
+        self.created: list[Node] = []
 
     def run(self, statements: list[Statement]) -> Node:
         output: Node | None = None
@@ -66,6 +67,19 @@ class Builder:
         return output
 
     def statement(self, statement: Statement) -> Node:
+        """Evaluate one line; when it makes several nodes, file them under one group named for the
+        line, so that a large program folds statement by statement."""
+        first = len(self.created)
+        node = self.assignment(statement)
+        made = self.created[first:]
+        if len(made) > 1:
+            line = statement.value.span.line
+            path = f"{statement.target} (line {line})" if statement.target else f"line {line}"
+            for member in made:
+                member.group = path
+        return node
+
+    def assignment(self, statement: Statement) -> Node:
         name, span = statement.target, statement.target_span
         if name is not None and span is not None:
             if name in CONSTANTS:
@@ -109,6 +123,7 @@ class Builder:
                          span)
         node = create()
         node.span = span.to_dict()
+        self.created.append(node)
         return node
 
     def expression(self, root: Expr) -> Node:

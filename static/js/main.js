@@ -226,10 +226,15 @@ function wire() {
   });
   panzoom = Panzoom($("stage"), { maxScale: 8, minScale: 0.2, canvas: true });
   $("viewport").addEventListener("wheel", (event) => { event.preventDefault(); panzoom.zoomWithWheel(event); }, { passive: false });
+  // Clicking the graph takes the keyboard focus from the editor or a slider, so ← → step again.
+  $("viewport").addEventListener("pointerdown", () => $("viewport").focus({ preventScroll: true }));
   $("fit").addEventListener("click", fitGraph);
   $("zoom-in").addEventListener("click", () => panzoom.zoomIn());
   $("zoom-out").addEventListener("click", () => panzoom.zoomOut());
-  $("fold").addEventListener("click", () => { state.folded = null; runProgram(); });
+  $("fold").addEventListener("click", () => {
+    state.folded = state.response.view.groups.filter((group) => !group.includes("/"));
+    runProgram({ keepPosition: true });
+  });
   $("run").addEventListener("click", () => { state.values = {}; state.folded = null; stop(); runProgram(); });
   $("play").addEventListener("click", togglePlay);
   $("back").addEventListener("click", () => { stop(); go(state.position - 1); });
