@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from engine.lang import SourceError
 
 from .layout import LayoutError
+from .security import HEADERS
 
 log = logging.getLogger("backprop_lab")
 
@@ -28,7 +29,7 @@ def _describe_validation(errors: list[dict[str, Any]], body: bytes) -> tuple[str
     location = [part for part in first.get("loc", ()) if part != "body"]
     if first.get("type") == "json_invalid":
         offset = location[0] if location and isinstance(location[0], int) else 0
-        before = body[:offset].decode("utf-8", errors="replace")
+        before = body.decode("utf-8", errors="replace")[:offset]  # the offset counts characters
         line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
         reason = first.get("ctx", {}).get("error", "JSON decode error")
         return f"the request body is not valid JSON: {reason}", line, column
@@ -52,10 +53,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        kind = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        if error.status_code == 400:  # the framework could not read the body (e.g. JSON nested too deep)
+            return error_response(422, "bad-request", "the request body could not be read as JSON")
+        kind = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(error.status_code, "http-error")
         return error_response(error.status_code, kind, str(error.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
-        return error_response(500, "internal", "something went wrong on the server; the problem has been logged")
+        response = error_response(500, "internal", "something went wrong on the server; the problem has been logged")
+        # this handler runs outside the middleware stack, so it adds the security headers itself
+        response.headers.update({name.decode(): value.decode() for name, value in HEADERS})
+        return response

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
-Numbers = float | list[Any]
+# Strict: JSON true/false and numeric strings are not numbers (the engine checks inside lists).
+Numbers = StrictFloat | StrictInt | list[Any]
 
 
 class TraceIn(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Scripts only from our own origin (no inline script); KaTeX sets inline style attributes.
@@ -40,10 +41,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class _BodyTooLargeError(Exception):
-    pass
-
-
 class BodyLimit:
     """Answers 413 (as JSON) to a request body over `limit` bytes, declared or streamed."""
 
@@ -67,7 +64,8 @@ class BodyLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
-                raise _BodyTooLargeError
+                # an HTTPException passes through the framework's body reader to our JSON handler
+                raise HTTPException(413, f"the request body is larger than {self.limit // 1024} KiB")
             return message
 
         async def tracked_send(message: Message) -> None:
@@ -77,9 +75,10 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted_receive, tracked_send)
-        except _BodyTooLargeError:
-            if not started:
-                await self._refuse(send)
+        except HTTPException as error:  # raised outside a route, before a response began
+            if error.status_code != 413 or started:
+                raise
+            await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         body = _error_body("too-large", f"the request body is larger than {self.limit // 1024} KiB")

@@ -61,7 +61,8 @@ class Builder:
             output = self.statement(statement)
         unknown = sorted(set(self.values) - set(self.leaves))
         if unknown:
-            raise SourceError("unknown-input", f"'{unknown[0]}' is not an input of this program: inputs are "
+            shown = unknown[0][:40].encode("utf-8", "backslashreplace").decode("utf-8")  # may be any text
+            raise SourceError("unknown-input", f"'{shown}' is not an input of this program: inputs are "
                               f"names assigned a number, such as x = 2", 1, 1)
         assert output is not None
         return output
@@ -107,12 +108,15 @@ class Builder:
         return node
 
     def override(self, name: str, value: Any, shape: tuple[int, ...], span: Span) -> Any:
+        want = "a finite number" if shape == () else f"finite numbers of shape {shape}"
+        refusal = _error("bad-input-value", f"the value given for '{name}' is not a number: it must be {want}", span)
+        if _holds_a_non_number(value):  # text, null, true/false: JSON values that are not numbers
+            raise refusal
         try:
             data = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise _error("bad-input-value", f"the value given for '{name}' is not a number", span) from None
-        if data.shape != shape or not np.isfinite(data).all() or isinstance(value, bool):
-            want = "a finite number" if shape == () else f"finite numbers of shape {shape}"
+        except (TypeError, ValueError, OverflowError):
+            raise refusal from None
+        if data.shape != shape or not np.isfinite(data).all():
             raise _error("bad-input-value", f"the value given for '{name}' must be {want}", span)
         return float(data) if shape == () else data
 
@@ -239,6 +243,18 @@ class Builder:
             raise _error("too-large", f"this literal has {data.size:,} numbers; the limit is "
                          f"{self.limits.max_tensor_elements:,}", expr.span)
         return data
+
+
+def _holds_a_non_number(value: Any) -> bool:
+    """True if a value or any entry of its nested lists is not an int or float (bools included)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+            return True
+    return False
 
 
 def _is_literal(expr: Expr) -> bool:

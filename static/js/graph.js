@@ -160,10 +160,14 @@ export class GraphView {
       const node = trace.nodes[item.node];
       const known = frame.values[node.id];
       const grad = frame.grads[node.id];
-      const active = current && (current.node === node.id || current.input === node.id);
+      const active = Boolean(current) && (current.node === node.id || current.input === node.id);
+      // Most nodes do not change from one step to the next: skip them (this keeps big graphs smooth).
+      const signature = `${known}|${grad}|${frame.contributions[node.id].length}|${active}|${selected === node.id}`;
+      if (parts.signature === signature) continue;
+      parts.signature = signature;
       parts.g.classList.toggle("computed", known);
       parts.g.classList.toggle("has-grad", grad !== undefined);
-      parts.g.classList.toggle("active", Boolean(active));
+      parts.g.classList.toggle("active", active);
       parts.g.classList.toggle("selected", selected === node.id);
       parts.g.classList.toggle("nonfinite", Boolean(node.flags) && known);
       if (item.kind !== "const") this.updateNumbers(parts, node, known, grad, frame);
@@ -195,32 +199,38 @@ export class GraphView {
 
   /** Highlight the edge of the current backward step and write upstream × local = contribution on it. */
   showEdge(step) {
-    for (const { path } of this.edges.values()) path.classList.remove("active", "forward");
+    for (const path of this.lit ?? []) path.classList.remove("active", "forward");
+    this.lit = [];
     this.labelLayer.replaceChildren();
     if (!step || step.seed) return;
     const trace = this.trace;
     const head = this.itemOf.get(step.node);
     if (step.pass === "forward") {
       for (const input of trace.nodes[step.node].inputs) {
-        this.edges.get(`${this.itemOf.get(input)}>${head}`)?.path.classList.add("forward");
+        const path = this.edges.get(`${this.itemOf.get(input)}>${head}`)?.path;
+        if (path) {
+          path.classList.add("forward");
+          this.lit.push(path);
+        }
       }
       return;
     }
     const edge = this.edges.get(`${this.itemOf.get(step.input)}>${head}`);
     if (!edge) return;
     edge.path.classList.add("active");
+    this.lit.push(edge.path);
     const points = edge.points;
     const middle = Math.floor(points.length / 4) * 2;
     const text = trace.kind === "tensor"
       ? `∂ += upstream · ${step.rule}`
       : `${operand(step.upstream)} × ${operand(step.local)} = ${formatNumber(step.contribution)}`;
-    const label = el("text", { x: points[middle], y: points[middle + 1] - 8, class: "edge-label",
-      "text-anchor": "middle" }, this.labelLayer);
+    // The label's box is sized from its length (13 px monospace: 7.8 px a character) rather than
+    // measured, which would force a layout of the whole graph on every step.
+    const [x, y] = [points[middle], points[middle + 1] - 8];
+    const width = text.length * 7.8 + 10;
+    el("rect", { x: x - width / 2, y: y - 14, width, height: 19, rx: 4, class: "edge-label-back" }, this.labelLayer);
+    const label = el("text", { x, y, class: "edge-label", "text-anchor": "middle" }, this.labelLayer);
     label.textContent = text;
-    const box = label.getBBox();
-    const back = el("rect", { x: box.x - 4, y: box.y - 2, width: box.width + 8, height: box.height + 4, rx: 4,
-      class: "edge-label-back" });
-    this.labelLayer.insertBefore(back, label);
   }
 }
 

@@ -3,7 +3,6 @@
 import katex from "../vendor/katex/katex.mjs";
 import Panzoom from "../vendor/panzoom/panzoom.es.js";
 import { fetchTrace } from "./api.js";
-import { formatNumber } from "./format.js";
 import { GraphView } from "./graph.js";
 import { stepSentence, stepTex } from "./stepmath.js";
 import { backwardStart, frameAt, passAt } from "./timeline.js";
@@ -89,17 +88,33 @@ function showFrame() {
   $("slider").value = String(state.position);
   const step = frame.current;
   if (!step) {
-    $("math").replaceChildren();
+    typesetLater(null);
     $("sentence").textContent = "Press → or Play to run the forward pass.";
     highlightLines(null);
   } else {
-    katex.render(stepTex(trace, step, frame), $("math"), { throwOnError: false, displayMode: true });
+    typesetLater(stepTex(trace, step, frame));
     $("sentence").textContent = stepSentence(trace, step, frame);
     highlightLines(trace.nodes[step.pass === "forward" || step.seed ? step.node : step.input].span);
   }
   $("play").textContent = state.playing ? "Pause" : "Play";
   $("play").setAttribute("aria-pressed", String(state.playing));
   setStatus(state.playing ? "Playing" : "");
+}
+
+let typesetPending = null;
+
+/** Typeset the formula on the next animation frame, so the graph's update paints first and a
+ * large graph still moves one step per frame; only the latest formula is ever typeset. */
+function typesetLater(tex) {
+  const first = typesetPending === null;
+  typesetPending = tex ?? "";
+  if (!first) return;
+  requestAnimationFrame(() => {
+    const latest = typesetPending;
+    typesetPending = null;
+    if (latest) katex.render(latest, $("math"), { throwOnError: false, displayMode: true });
+    else $("math").replaceChildren();
+  });
 }
 
 function go(position) {
@@ -138,18 +153,24 @@ function togglePlay() {
   }
 }
 
-/** Highlight the source lines of a span in the editor's backdrop. */
+/** Highlight the source lines of a span in the editor's backdrop (rows rebuilt only when the text changes). */
 function highlightLines(span, cls = "current-line") {
   const backdrop = $("backdrop");
-  const lines = $("source").value.split("\n");
-  const rows = lines.map((text, index) => {
-    const row = document.createElement("div");
-    row.textContent = text || " ";
+  const text = $("source").value;
+  if (backdrop.dataset.text !== text) {
+    backdrop.replaceChildren(...text.split("\n").map((line) => {
+      const row = document.createElement("div");
+      row.textContent = line || " ";
+      return row;
+    }));
+    backdrop.dataset.text = text;
+  }
+  [...backdrop.children].forEach((row, index) => {
     const number = index + 1;
-    if (span && number >= span.line && number <= (span.end_line ?? span.line)) row.className = cls;
-    return row;
+    const lit = Boolean(span) && number >= span.line && number <= (span.end_line ?? span.line);
+    const wanted = lit ? cls : "";
+    if (row.className !== wanted) row.className = wanted;
   });
-  backdrop.replaceChildren(...rows);
   backdrop.scrollTop = $("source").scrollTop;
 }
 
@@ -268,4 +289,5 @@ function wire() {
 }
 
 wire();
-window.backpropLab = { state, formatNumber };
+// For tests and benchmarks: the state, and the two actions that change what is shown.
+window.backpropLab = { state, run: runProgram, go };

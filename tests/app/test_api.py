@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from jsonschema import Draft202012Validator
 import app.layout
 from app.layout import layout
 from app.presets import BY_ID, PRESETS
+from app.settings import SETTINGS
 from app.view import SIZES, default_folds, group_paths, visible_graph
 from tests.app.conftest import strict_json
 
@@ -141,25 +143,80 @@ def test_a_structural_change_gets_a_new_layout_key_and_one_dot_run(
     assert len(runs) == 1
 
 
-@pytest.mark.parametrize("preset_id", PRESET_IDS)
-def test_layout_places_every_visible_item_and_draws_exactly_the_graphs_edges(
-        client: TestClient, preset_id: str) -> None:
-    body = post_trace(client, BY_ID[preset_id].source)
-    nodes, items, placed = body["trace"]["nodes"], body["view"]["items"], body["layout"]
-    assert set(items) == {f"n{node['id']}" for node in nodes}
+def item_of_each_node(body: dict[str, Any]) -> dict[int, str]:
+    """Node id → the key of the visible item that shows it (its own box, or its folded group's)."""
+    owners: dict[int, str] = {}
+    for key, item in body["view"]["items"].items():
+        for member in item.get("members", [item.get("node")]):
+            assert member not in owners, f"node {member} is shown twice"
+            owners[member] = key
+    assert sorted(owners) == list(range(len(body["trace"]["nodes"])))
+    return owners
+
+
+def assert_layout_draws_the_view(body: dict[str, Any]) -> None:
+    """Every visible item has a box of its kind's size inside the drawing; the edges are exactly the
+    graph's edges between different items, each drawn once."""
+    items, placed = body["view"]["items"], body["layout"]
     assert set(placed["items"]) == set(items)
     for key, (x, y, width, height) in placed["items"].items():
         assert (width, height) == SIZES[items[key]["kind"]]
         assert 0 <= x <= placed["width"] and 0 <= y <= placed["height"]
-    expected = {(f"n{tail}", f"n{node['id']}") for node in nodes for tail in node["inputs"]}
+    owners = item_of_each_node(body)
+    expected = {(owners[tail], owners[node["id"]]) for node in body["trace"]["nodes"] for tail in node["inputs"]
+                if owners[tail] != owners[node["id"]]}
     drawn = [(tail, head) for tail, head, _ in placed["edges"]]
-    assert sorted(drawn) == sorted(expected)
+    assert len(drawn) == len(set(drawn)) and set(drawn) == expected
     assert all(len(points) >= 4 and len(points) % 2 == 0 for _, _, points in placed["edges"])
+
+
+@pytest.mark.parametrize("preset_id", PRESET_IDS)
+def test_layout_places_every_visible_item_and_draws_exactly_the_graphs_edges(
+        client: TestClient, preset_id: str) -> None:
+    body = post_trace(client, BY_ID[preset_id].source)
+    assert body["view"]["folded"] == []
+    assert set(body["view"]["items"]) == {f"n{node['id']}" for node in body["trace"]["nodes"]}
+    assert_layout_draws_the_view(body)
 
 
 def test_unknown_folded_paths_are_ignored_by_the_api(client: TestClient) -> None:
     body = post_trace(client, CS231N, folded=["nope", "a/b"])
     assert body["view"] == {"folded": [], "groups": [], "items": post_trace(client, CS231N)["view"]["items"]}
+
+
+GROUPED = "x = 1\ny = 2\nz = x*y + exp(x)\nf = z * z - y\n"
+
+
+def test_statements_that_make_several_nodes_become_groups_named_for_their_line(client: TestClient) -> None:
+    body = post_trace(client, GROUPED)
+    assert body["view"]["groups"] == ["f (line 4)", "z (line 3)"]
+    groups = {node["id"]: node.get("group") for node in body["trace"]["nodes"]}
+    assert groups == {0: None, 1: None, 2: "z (line 3)", 3: "z (line 3)", 4: "z (line 3)", 5: "f (line 4)",
+                      6: "f (line 4)"}
+    assert body["view"]["folded"] == []  # small programs open unfolded
+
+
+def test_folding_a_statement_collapses_it_into_one_laid_out_box(client: TestClient) -> None:
+    unfolded = post_trace(client, GROUPED)
+    body = post_trace(client, GROUPED, folded=["z (line 3)"])
+    assert body["view"]["folded"] == ["z (line 3)"]
+    assert body["view"]["items"]["g:z (line 3)"] == {"kind": "group", "group": "z (line 3)", "members": [2, 3, 4]}
+    assert set(body["view"]["items"]) == {"n0", "n1", "g:z (line 3)", "n5", "n6"}
+    assert body["layout"]["key"] != unfolded["layout"]["key"]
+    assert_layout_draws_the_view(body)
+    assert ("g:z (line 3)", "n5") in [(tail, head) for tail, head, _ in body["layout"]["edges"]]
+
+
+def test_programs_over_the_fold_threshold_open_folded_statement_by_statement(client: TestClient) -> None:
+    lines = ["x0 = 1", "x1 = 0.5"] + [f"x{i} = tanh(x{i - 1}) * 0.9 + x{i - 2}" for i in range(2, 52)]
+    body = post_trace(client, "\n".join(lines))
+    assert len(body["trace"]["nodes"]) == 202 > SETTINGS.fold_threshold
+    assert body["view"]["folded"] == body["view"]["groups"] and len(body["view"]["groups"]) == 50
+    assert len(body["view"]["items"]) == 52
+    assert_layout_draws_the_view(body)
+    opened = post_trace(client, "\n".join(lines), folded=[])
+    assert len(opened["view"]["items"]) == 202
+    assert_layout_draws_the_view(opened)
 
 
 # -- folding (app.view directly: the language has no group builder) ---------------------------------
@@ -261,11 +318,44 @@ def test_an_unknown_preset_is_a_json_404_naming_it(client: TestClient) -> None:
                                          "line": 1, "column": 1}}
 
 
-def test_the_lab_page_is_html(client: TestClient) -> None:
-    response = client.get("/")
+def test_the_lab_page_is_html_with_a_main_landmark_and_a_link_to_its_json_twin(client: TestClient) -> None:
+    response = client.get("/", params={"preset": "fan-out"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "Backprop Lab" in response.text
+    assert "<title>Backprop Lab</title>" in response.text and "<main" in response.text
+    assert '<link rel="alternate" type="application/json" href="/index.json?preset=fan-out">' in response.text
+
+
+class ScriptFinder(HTMLParser):
+    """Collects each <script>'s attributes and text, and every inline event-handler attribute (on...)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[dict[str, str | None]] = []
+        self.script_text = ""
+        self.handlers: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handlers += [f"<{tag} {name}>" for name, _ in attrs if name.startswith("on")]
+        self.in_script = tag == "script"
+        if self.in_script:
+            self.scripts.append(dict(attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script:
+            self.script_text += data.strip()
+
+
+def test_the_lab_page_has_no_inline_scripts_for_the_csp_to_block(client: TestClient) -> None:
+    finder = ScriptFinder()
+    finder.feed(client.get("/").text)
+    assert finder.scripts and all(attrs.get("src", "").startswith("/static/") for attrs in finder.scripts)
+    assert finder.script_text == ""
+    assert finder.handlers == []
 
 
 def test_the_lab_pages_json_twin_carries_the_presets_selection_and_source(client: TestClient) -> None:
