@@ -88,6 +88,12 @@ export class GraphView {
     this.last = null;
   }
 
+  /** New numbers for the same structure (a value slider moved): keep every element, redraw numbers. */
+  replaceTrace(trace) {
+    this.trace = trace;
+    for (const parts of this.elements.values()) parts.signature = null;
+  }
+
   drawItem(layer, key, item, [cx, cy, w, h]) {
     const x = cx - w / 2;
     const y = cy - h / 2;

@@ -49,8 +49,12 @@ function showResponse(response, keepPosition) {
   state.folded = response.view.folded;
   const steps = response.trace.steps.length;
   state.position = keepPosition ? Math.min(state.position, steps) : 0;
-  graph.render(response);
-  if (!sameLayout) fitGraph();
+  if (sameLayout && keepPosition) {
+    graph.replaceTrace(response.trace);
+  } else {
+    graph.render(response);
+    if (!sameLayout) fitGraph();
+  }
   if (!keepPosition) renderInputs(response.inputs);
   $("fold").hidden = response.view.groups.length === 0;
   showFrame();
