@@ -1,4 +1,5 @@
-# Backprop Lab in a container: the same steps as `make run`, with Debian's Graphviz baked in.
+# Backprop Lab in a container: the same steps as `make run` (Python packages, the front-end libraries
+# from the npm registry, Debian's Graphviz), with everything installed when the image is built.
 FROM python:3.11-slim
 
 RUN apt-get update \
@@ -7,7 +8,8 @@ RUN apt-get update \
 
 WORKDIR /srv/backprop-lab
 COPY . .
-RUN make install
+RUN make install vendor
 
+ENV BACKPROP_HOST=0.0.0.0 BACKPROP_PORT=8000
 EXPOSE 8000
 CMD ["make", "run", "HOST=0.0.0.0", "PORT=8000"]
