@@ -172,3 +172,13 @@ def test_screenshot_of_cs231n_mid_backward_pass(page: Any, artifacts: Path) -> N
     page.screenshot(path=str(path))
     assert path.stat().st_size > 20_000
     assert page.locator("#graph .node.active").count() >= 1
+
+
+def test_openapi_docs_render_from_our_own_origin(page: Any) -> None:
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto("/docs")
+    page.wait_for_selector(".opblock")
+    assert page.locator(".opblock").count() >= 3
+    origin = page.url.split("/docs")[0]
+    assert all(url.startswith(origin) or url.startswith("data:") for url in requests), requests
