@@ -83,9 +83,9 @@ def run() -> list[Table]:
     if not Path(CHROMIUM).exists():
         table.notes.append(f"{CHROMIUM} {MISSING}")
         return [table]
-    from bench.serve import served
+    from bench.api_speed import serving
 
-    with served() as url:
+    with serving() as url:
         result = measure(url)
     gaps, slider = result["gaps"], result["slider"]
     frame_p95 = percentile(gaps, 0.95)

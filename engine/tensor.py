@@ -298,14 +298,19 @@ def _pow_const_rule(node: Tensor, g: Array) -> tuple[Array]:
 
 def _max_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
     a, b = node._prev
-    share = np.where(a.data > b.data, 1.0, np.where(a.data == b.data, 0.5, 0.0))
-    return unbroadcast(g * share, a.data.shape), unbroadcast(g * (1.0 - share), b.data.shape)
+    return _route(g, a.data > b.data, a.data == b.data, a.data.shape, b.data.shape)
 
 
 def _min_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
     a, b = node._prev
-    share = np.where(a.data < b.data, 1.0, np.where(a.data == b.data, 0.5, 0.0))
-    return unbroadcast(g * share, a.data.shape), unbroadcast(g * (1.0 - share), b.data.shape)
+    return _route(g, a.data < b.data, a.data == b.data, a.data.shape, b.data.shape)
+
+
+def _route(g: Array, a_wins: Array, tie: Array, a_shape: tuple[int, ...],
+           b_shape: tuple[int, ...]) -> tuple[Array, Array]:
+    """max/min send the gradient to the winning input, half to each at a tie (PyTorch's convention)."""
+    share = np.where(a_wins, 1.0, np.where(tie, 0.5, 0.0))
+    return unbroadcast(g * share, a_shape), unbroadcast(g * (1.0 - share), b_shape)
 
 
 def _matmul_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
