@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from .errors import SourceError
 from .limits import Limits
 
-OPERATORS = ("**", "+", "-", "*", "/", "@", "=", "(", ")", "[", "]", ",")
-NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-SPACE = re.compile(r"[ \t\f]+")
+# One pattern for every token, tried in this order: a name before a number keeps "e1" a name.
+TOKEN = re.compile(r"(?P<space>[ \t\f]+)|(?P<comment>#.*)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+                   r"|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<op>\*\*|[-+*/@=()\[\],])")
 # Characters that hide or reorder text: a program must read as it displays.
 INVISIBLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x061C, 0x00AD,
              *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
@@ -56,25 +55,18 @@ def _line_tokens(line: str, number: int, limits: Limits) -> list[Token]:
     tokens = []
     i = 0
     while i < len(line):
-        ch = line[i]
-        column = i + 1
-        if ch == "#":
+        match = TOKEN.match(line, i)
+        if match is None:
+            raise _bad_character(line[i], number, i + 1)
+        kind = match.lastgroup
+        if kind == "comment":
             break
-        if (match := SPACE.match(line, i)) is not None:
-            i = match.end()
-            continue
-        if (match := NAME.match(line, i)) is not None:
-            _check_length(match.group(), "name", number, column, limits)
-            tokens.append(Token("name", match.group(), number, column))
-        elif (match := NUMBER.match(line, i)) is not None:
-            _check_number(line, match, number, column, limits)
-            tokens.append(Token("number", match.group(), number, column))
-        elif (op := next((op for op in OPERATORS if line.startswith(op, i)), None)) is not None:
-            tokens.append(Token("op", op, number, column))
-            i += len(op)
-            continue
-        else:
-            raise _bad_character(ch, number, column)
+        if kind == "name":
+            _check_length(match.group(), "name", number, i + 1, limits)
+        elif kind == "number":
+            _check_number(line, match, number, i + 1, limits)
+        if kind != "space":
+            tokens.append(Token(kind, match.group(), number, i + 1))  # type: ignore[arg-type]
         i = match.end()
     return tokens
 

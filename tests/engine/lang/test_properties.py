@@ -25,7 +25,7 @@ def test_any_text_either_runs_or_raises_a_positioned_source_error(text: str) -> 
         lines = text.replace("\r\n", "\n").split("\n")
         assert 1 <= error.line <= len(lines) + 1
         assert error.column >= 1
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 3.0  # "no hang"; speed is measured in the benchmarks
 
 
 @given(st.text(max_size=200))
