@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
 from . import errors
-from .routes import api, pages
+from .routes import api, pages, share
 from .security import BodyLimit, SecurityHeaders
 from .settings import SETTINGS
+from .store import open_store
 
 STATIC = pages.ROOT / "static"
 
@@ -16,7 +18,10 @@ STATIC = pages.ROOT / "static"
 def create_app() -> FastAPI:
     app = FastAPI(title="Backprop Lab", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Type a program, get its computational graph: values forward, gradients back.")
+    app.state.links = open_store()
+    app.state.run_store = run_in_threadpool
     app.include_router(api.router)
+    app.include_router(share.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

@@ -66,3 +66,16 @@ class ErrorDetail(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorDetail
+
+
+class ShareIn(BaseModel):
+    """A lab state to keep: the query string of its URL (see static/js/state.js)."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: str = Field(max_length=65536, description="the URL query, e.g. 'v=1&source=x%20%3D%202&step=3'")
+
+
+class ShareOut(BaseModel):
+    id: str = Field(description="22 URL-safe characters: 128 random bits")
+    url: str
+    state: str

@@ -12,6 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
+# Embeds are meant for iframes in slides and notebooks: any site may frame them.
+EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -35,6 +37,8 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name for name, _ in message.get("headers", [])}
+                if b"content-security-policy" in present:  # a page with its own policy (an embed) sets
+                    present.add(b"x-frame-options")  # its framing there; DENY would contradict it
                 message["headers"] = list(message.get("headers", [])) + [h for h in HEADERS if h[0] not in present]
             await send(message)
 

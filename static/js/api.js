@@ -22,3 +22,15 @@ export async function fetchTrace(source, values = {}, folded = null, signal = un
   }
   return data;
 }
+
+/** POST /api/share: a short link for a state (its URL query). */
+export async function createLink(query) {
+  const response = await fetch("/api/share", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ state: query }),
+  });
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(data?.error?.message ?? `the server answered ${response.status}`);
+  return data;
+}

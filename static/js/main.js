@@ -2,8 +2,10 @@
 
 import katex from "../vendor/katex/katex.mjs";
 import Panzoom from "../vendor/panzoom/panzoom.es.js";
-import { fetchTrace } from "./api.js";
+import { createLink, fetchTrace } from "./api.js";
+import { download, pngBlob, svgDocument } from "./export.js";
 import { GraphView } from "./graph.js";
+import { decode, encode } from "./state.js";
 import { stepSentence, stepTex } from "./stepmath.js";
 import { backwardStart, frameAt, passAt } from "./timeline.js";
 
@@ -11,11 +13,12 @@ const $ = (id) => document.getElementById(id);
 const SPEEDS = { "0.25": 3200, "0.5": 1600, "1": 800, "2": 400, "4": 200, "16": 50 };
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 
-/** All user-visible state in one object. */
+/** All user-visible state in one object; state.js maps the shareable part to and from the URL. */
 const state = {
   response: null, position: 0, playing: false, speed: "1", selected: null, values: {}, folded: null,
-  theme: localStorage.getItem("theme") ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"),
+  theme: null, view: null, mode: "lab", preset: null, source: null,
 };
+const systemTheme = () => localStorage.getItem("theme") ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
 
 let graph;
 let panzoom;
@@ -23,9 +26,30 @@ let timer = null;
 let pending = null;
 
 function applyTheme() {
-  document.documentElement.dataset.theme = state.theme;
-  $("theme").setAttribute("aria-pressed", String(state.theme === "dark"));
-  $("theme").textContent = state.theme === "dark" ? "Light theme" : "Dark theme";
+  const theme = state.theme ?? systemTheme();
+  document.documentElement.dataset.theme = theme;
+  $("theme").setAttribute("aria-pressed", String(theme === "dark"));
+  $("theme").textContent = theme === "dark" ? "Light theme" : "Dark theme";
+}
+
+function applyMode() {
+  document.documentElement.dataset.mode = state.mode;
+  $("present").setAttribute("aria-pressed", String(state.mode === "present"));
+}
+
+/** Write the state into the address bar: replace for steps and small changes, push for a new program. */
+function syncUrl(push = false) {
+  const presetSource = $("preset").selectedOptions[0]?.dataset.source;
+  const shareable = { ...state, source: state.preset && $("source").value === presetSource ? null : $("source").value };
+  const path = location.pathname === "/embed" ? "/embed" : "/";
+  const url = `${path}?${encode(shareable)}`;
+  if (url === `${location.pathname}${location.search}`) return;
+  history[push ? "pushState" : "replaceState"](null, "", url);
+}
+
+function notify(lines) {
+  $("notice").hidden = lines.length === 0;
+  $("notice").textContent = lines.join(" ");
 }
 
 /** Run the program in the editor (structure may change: the layout is redrawn). */
@@ -37,6 +61,7 @@ async function runProgram({ keepPosition = false } = {}) {
     const response = await fetchTrace($("source").value, state.values, state.folded, pending.signal);
     showResponse(response, keepPosition);
     setError(null);
+    syncUrl(!keepPosition);
   } catch (error) {
     if (error.name === "AbortError") return;
     setError(error);
@@ -44,9 +69,10 @@ async function runProgram({ keepPosition = false } = {}) {
 }
 
 function showResponse(response, keepPosition) {
+  $("graph-message").hidden = true;
   const sameLayout = state.response && state.response.layout.key === response.layout.key;
   state.response = response;
-  state.folded = response.view.folded;
+  if (response.view.folded.length || state.folded !== null) state.folded = response.view.folded;
   const steps = response.trace.steps.length;
   state.position = keepPosition ? Math.min(state.position, steps) : 0;
   if (sameLayout && keepPosition) {
@@ -103,6 +129,7 @@ function showFrame() {
   $("play").textContent = state.playing ? "Pause" : "Play";
   $("play").setAttribute("aria-pressed", String(state.playing));
   setStatus(state.playing ? "Playing" : "");
+  if (!state.playing) syncUrl();
 }
 
 let typesetPending = null;
@@ -220,6 +247,7 @@ function renderInputs(inputs) {
 /** Back to the whole graph: the SVG's viewBox already fits it, so undo any pan and zoom. */
 function fitGraph() {
   panzoom.reset({ animate: false });
+  state.view = null;
 }
 
 function onKey(event) {
@@ -236,6 +264,7 @@ function onKey(event) {
     Home: () => { stop(); go(0); },
     End: () => { stop(); go(trace.steps.length); },
     b: () => { stop(); go(backwardStart(trace) + 1); },
+    p: togglePresent,
   };
   const action = actions[event.key];
   if (action) {
@@ -260,7 +289,13 @@ function wire() {
     state.folded = state.response.view.groups.filter((group) => !group.includes("/"));
     runProgram({ keepPosition: true });
   });
-  $("run").addEventListener("click", () => { state.values = {}; state.folded = null; stop(); runProgram(); });
+  $("run").addEventListener("click", () => {
+    Object.assign(state, { values: {}, folded: null, selected: null, view: null });
+    const presetSource = $("preset").selectedOptions[0]?.dataset.source;
+    if ($("source").value !== presetSource) { state.preset = null; $("preset").value = ""; }
+    stop();
+    runProgram();
+  });
   $("play").addEventListener("click", togglePlay);
   $("back").addEventListener("click", () => { stop(); go(state.position - 1); });
   $("forward").addEventListener("click", () => { stop(); go(state.position + 1); });
@@ -270,15 +305,16 @@ function wire() {
   $("slider").addEventListener("input", () => { stop(); go(Number($("slider").value)); });
   $("speed").addEventListener("change", () => { state.speed = $("speed").value; });
   $("theme").addEventListener("click", () => {
-    state.theme = state.theme === "dark" ? "light" : "dark";
+    state.theme = (state.theme ?? systemTheme()) === "dark" ? "light" : "dark";
     localStorage.setItem("theme", state.theme);
     applyTheme();
+    syncUrl();
   });
   $("preset").addEventListener("change", () => {
     const option = $("preset").selectedOptions[0];
+    if (!option.dataset.source) return;
     $("source").value = option.dataset.source;
-    state.values = {};
-    state.folded = null;
+    Object.assign(state, { preset: option.value, values: {}, folded: null, selected: null, view: null });
     stop();
     runProgram();
   });
@@ -287,9 +323,87 @@ function wire() {
   $("source").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); $("run").click(); }
   });
+  $("stage").addEventListener("panzoomend", rememberView);
+  $("viewport").addEventListener("wheel", () => { clearTimeout(viewTimer); viewTimer = setTimeout(rememberView, 300); });
+  $("present").addEventListener("click", togglePresent);
+  $("share").addEventListener("click", share);
+  $("export-svg").addEventListener("click", () => download(svgDocument($("graph")), "backprop-lab.svg", "image/svg+xml"));
+  $("export-png").addEventListener("click", async () => download(await pngBlob(svgDocument($("graph"))), "backprop-lab.png"));
+  $("export-json").addEventListener("click", () =>
+    download(JSON.stringify(state.response.trace, null, 1), "backprop-lab-trace.json", "application/json"));
+  $("copy-latex").addEventListener("click", copyLatex);
   document.addEventListener("keydown", onKey);
+  window.addEventListener("popstate", () => location.reload());
+  start(JSON.parse($("initial").textContent));
+}
+
+let viewTimer = null;
+
+/** Remember the pan and zoom in the state (and so in the URL). */
+function rememberView() {
+  const { x, y } = panzoom.getPan();
+  const scale = panzoom.getScale();
+  state.view = Math.abs(scale - 1) < 1e-3 && Math.abs(x) < 0.5 && Math.abs(y) < 0.5 ? null : [scale, x, y];
+  syncUrl();
+}
+
+function togglePresent() {
+  state.mode = state.mode === "present" ? "lab" : "present";
+  applyMode();
+  syncUrl();
+}
+
+async function share() {
+  try {
+    const link = await createLink(encode({ ...state, source: $("source").value, preset: null }));
+    const url = new URL(link.url, location.href).href;
+    $("share-link").value = url;
+    $("share-box").hidden = false;
+    $("share-link").select();
+    await navigator.clipboard?.writeText(url).catch(() => {});
+    setStatus("Link ready: copy it from the box.");
+  } catch (error) {
+    setStatus(`The link could not be made: ${error.message}`);
+  }
+}
+
+async function copyLatex() {
+  const frame = frameAt(state.response.trace, state.position);
+  const tex = frame.current ? stepTex(state.response.trace, frame.current, frame) : "";
+  $("latex").value = tex;
+  $("latex-box").hidden = false;
+  $("latex").select();
+  await navigator.clipboard?.writeText(tex).catch(() => {});
+}
+
+/** Open the page as the server prepared it: the URL's state, its first trace (or error), its notices. */
+function start(initial) {
+  const { state: decoded, notices } = decode(initial.query);
+  Object.assign(state, decoded);
+  state.preset = initial.response || initial.error ? (decoded.source === null ? decoded.preset ?? $("preset").value : null) : null;
   applyTheme();
-  runProgram();
+  applyMode();
+  // the server has already read (and reported on) the program's values; the rest is the browser's
+  const own = notices.filter((notice) => !notice.startsWith("The link's values"));
+  notify([...initial.notices, ...own]);
+  if (initial.error) {
+    setError(initial.error);
+    $("graph-message").hidden = false;
+    $("graph-message").textContent = "The program in this link has an error; fix it in the editor and press Run.";
+    return;
+  }
+  const position = state.position;
+  showResponse(initial.response, false);
+  const total = initial.response.trace.steps.length;
+  if (position > total) notify([...initial.notices, ...own, `The link's step ${position} is past the end (${total}).`]);
+  state.position = Math.min(position, total);
+  if (state.selected !== null && !initial.response.trace.nodes[state.selected]) state.selected = null;
+  showFrame();
+  if (state.view) {
+    const [scale, x, y] = state.view;
+    panzoom.zoom(scale, { animate: false });
+    setTimeout(() => panzoom.pan(x, y, { animate: false }));
+  }
 }
 
 wire();
