@@ -379,7 +379,8 @@ async function copyLatex() {
 /** Open the page as the server prepared it: the URL's state, its first trace (or error), its notices. */
 function start(initial) {
   const { state: decoded, notices } = decode(initial.query);
-  Object.assign(state, decoded);
+  const served = document.documentElement.dataset.mode;  // the /embed route renders embed mode itself
+  Object.assign(state, decoded, served === "embed" ? { mode: "embed" } : {});
   state.preset = initial.response || initial.error ? (decoded.source === null ? decoded.preset ?? $("preset").value : null) : null;
   applyTheme();
   applyMode();

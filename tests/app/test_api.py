@@ -374,7 +374,7 @@ def test_the_json_twin_opens_the_asked_preset_or_falls_back_to_the_first(
         client: TestClient, asked: str, selected: str) -> None:
     body = client.get("/index.json", params={"preset": asked}).json()
     assert (body["selected"], body["source"]) == (selected, BY_ID[selected].source)
-    assert body["json_url"] == f"/index.json?preset={selected}"
+    assert body["json_url"] == f"/index.json?preset={asked}"  # the twin of the very page asked for
 
 
 def test_the_docs_page_is_html(client: TestClient) -> None:
