@@ -10,7 +10,7 @@ DEPS := $(VENV)/.installed
 
 VENDOR := static/vendor/.installed
 
-.PHONY: run test lint bench install vendor system-run system-test clean
+.PHONY: run test lint bench install vendor system-run system-test system-bench apt-install clean
 
 run: install vendor system-run
 	BACKPROP_HOST=$(HOST) BACKPROP_PORT=$(PORT) $(BIN)/python -m app
@@ -22,7 +22,7 @@ test: install vendor system-test
 lint: install
 	$(BIN)/ruff check .
 
-bench: install system-run
+bench: install vendor system-bench
 	$(BIN)/python -m bench
 
 install: $(DEPS)
@@ -55,6 +55,10 @@ system-run:
 system-test:
 	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v dot >/dev/null || echo graphviz) \
 		$$(test -x /usr/bin/chromium || echo chromium)"
+
+system-bench:
+	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v dot >/dev/null || echo graphviz) \
+		$$(test -x /usr/bin/chromium || echo chromium) $$(command -v wrk >/dev/null || echo wrk)"
 
 apt-install:
 	@need="$$(echo $(NEED))"; [ -z "$$need" ] && exit 0; \

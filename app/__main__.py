@@ -8,6 +8,8 @@ import os
 def main() -> None:
     host = os.environ.get("BACKPROP_HOST", os.environ.get("HOST", "127.0.0.1"))
     port = int(os.environ.get("BACKPROP_PORT", os.environ.get("PORT", "8000")))
+    # one process per core: traces are Python work, and each process has its own interpreter lock
+    workers = int(os.environ.get("BACKPROP_WORKERS", str(os.cpu_count() or 1)))
     try:
         import uvicorn
 
@@ -15,7 +17,9 @@ def main() -> None:
     except ImportError:
         print("The web app is coming; the engine is ready: `python -c 'import engine'`.")
         return
-    uvicorn.run("app.main:app", host=host, port=port)
+    # The standard asyncio loop, measured fairer than uvloop here: under 200 busy keep-alive
+    # connections uvloop served a few of them seconds late (see bench/load.py), asyncio did not.
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, loop="asyncio", log_level="warning")
 
 
 if __name__ == "__main__":
