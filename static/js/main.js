@@ -3,6 +3,7 @@
 import katex from "../vendor/katex/katex.mjs";
 import Panzoom from "../vendor/panzoom/panzoom.es.js";
 import { createLink, fetchTrace } from "./api.js";
+import { drawInputs, paintLines } from "./editor.js";
 import { download, pngBlob, svgDocument } from "./export.js";
 import { GraphView } from "./graph.js";
 import { decode, encode } from "./state.js";
@@ -184,64 +185,15 @@ function togglePlay() {
   }
 }
 
-/** Highlight the source lines of a span in the editor's backdrop (rows rebuilt only when the text changes). */
 function highlightLines(span, cls = "current-line") {
-  const backdrop = $("backdrop");
-  const text = $("source").value;
-  if (backdrop.dataset.text !== text) {
-    backdrop.replaceChildren(...text.split("\n").map((line) => {
-      const row = document.createElement("div");
-      row.textContent = line || " ";
-      return row;
-    }));
-    backdrop.dataset.text = text;
-  }
-  [...backdrop.children].forEach((row, index) => {
-    const number = index + 1;
-    const lit = Boolean(span) && number >= span.line && number <= (span.end_line ?? span.line);
-    const wanted = lit ? cls : "";
-    if (row.className !== wanted) row.className = wanted;
-  });
-  backdrop.scrollTop = $("source").scrollTop;
+  paintLines($("backdrop"), $("source"), span, cls);
 }
 
 function renderInputs(inputs) {
-  const box = $("inputs");
-  box.replaceChildren();
-  for (const input of inputs) {
-    const row = document.createElement("div");
-    row.className = "input-row";
-    const label = document.createElement("label");
-    label.textContent = input.name;
-    row.appendChild(label);
-    if (input.shape && input.shape.length) {
-      const note = document.createElement("span");
-      note.className = "shape";
-      note.textContent = `shape (${input.shape.join(", ")}): edit it in the program`;
-      row.appendChild(note);
-      box.appendChild(row);
-      continue;
-    }
-    const start = typeof input.value === "number" ? input.value : 0;
-    const span = Math.max(5, Math.ceil(Math.abs(start) * 2));
-    const number = Object.assign(document.createElement("input"), { type: "number", step: "any", value: String(start) });
-    const slider = Object.assign(document.createElement("input"),
-      { type: "range", min: String(-span), max: String(span), step: String(span / 200), value: String(start) });
-    number.id = `input-${input.name}`;
-    label.htmlFor = number.id;
-    slider.setAttribute("aria-label", `${input.name} slider`);
-    const change = (value) => {
-      if (!Number.isFinite(value)) return;
-      state.values[input.name] = value;
-      number.value = String(value);
-      slider.value = String(value);
-      runProgram({ keepPosition: true });
-    };
-    number.addEventListener("change", () => change(Number(number.value)));
-    slider.addEventListener("input", () => change(Number(slider.value)));
-    row.append(number, slider);
-    box.appendChild(row);
-  }
+  drawInputs($("inputs"), inputs, (name, value) => {
+    state.values[name] = value;
+    runProgram({ keepPosition: true });
+  });
 }
 
 /** Back to the whole graph: the SVG's viewBox already fits it, so undo any pan and zoom. */
