@@ -327,7 +327,10 @@ def test_the_lab_page_is_html_with_a_main_landmark_and_a_link_to_its_json_twin(c
 
 
 class ScriptFinder(HTMLParser):
-    """Collects each <script>'s attributes and text, and every inline event-handler attribute (on...)."""
+    """Collects each executable <script>'s attributes and text, and every inline event handler (on...).
+
+    A JSON data block (<script type="application/json">) is data the browser never runs: it is skipped.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -338,7 +341,7 @@ class ScriptFinder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handlers += [f"<{tag} {name}>" for name, _ in attrs if name.startswith("on")]
-        self.in_script = tag == "script"
+        self.in_script = tag == "script" and dict(attrs).get("type") != "application/json"
         if self.in_script:
             self.scripts.append(dict(attrs))
 
