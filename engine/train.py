@@ -1,0 +1,86 @@
+"""Gradient descent: w ← w − lr·∂L/∂w (with optional momentum), one step or many, with its history."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .node import Node
+from .tensor import Tensor
+
+
+@dataclass
+class Update:
+    """One parameter's update, with the numbers shown to students: new = old − lr × grad (+ momentum)."""
+
+    name: str
+    old: Any
+    grad: Any
+    step: Any
+    new: Any
+
+
+@dataclass
+class SGD:
+    """Plain gradient descent, or with momentum: v ← μ·v + g, w ← w − lr·v."""
+
+    params: Sequence[Node]
+    lr: float
+    momentum: float = 0.0
+    velocity: list[Any] = field(default_factory=list)
+
+    def step(self) -> list[Update]:
+        if not self.velocity:
+            self.velocity = [np.zeros_like(p.data) if isinstance(p, Tensor) else 0.0 for p in self.params]
+        updates = []
+        for k, p in enumerate(self.params):
+            grad = p.grad if p.grad is not None else 0.0
+            self.velocity[k] = self.momentum * self.velocity[k] + grad
+            step = self.lr * self.velocity[k]
+            old = p.data.copy() if isinstance(p, Tensor) else p.data
+            p.data = p.data - step
+            updates.append(Update(p.name or f"p{k}", old, grad, step, p.data))
+        return updates
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None if isinstance(p, Tensor) else 0.0
+
+
+@dataclass
+class History:
+    """What a training run did: the loss before each step, and why it stopped if it stopped early."""
+
+    losses: list[float] = field(default_factory=list)
+    params: list[list[Any]] = field(default_factory=list)
+    stopped: str | None = None
+
+
+def train(loss_fn: Callable[[], Node], optimizer: SGD, steps: int, record_params: bool = True) -> History:
+    """Run `steps` steps of forward, backward, update; stop at the first non-finite loss or gradient."""
+    history = History()
+    for step in range(steps):
+        optimizer.zero_grad()
+        loss = loss_fn()
+        value = float(np.sum(loss.data))
+        history.losses.append(value)
+        if record_params:
+            history.params.append([_plain(p.data) for p in optimizer.params])
+        if not math.isfinite(value):
+            history.stopped = f"the loss became {value} at step {step}"
+            break
+        loss.backward()
+        bad = next((p for p in optimizer.params if not np.all(np.isfinite(p.grad))), None)
+        if bad is not None:
+            history.stopped = f"the gradient of {bad.name or 'a parameter'} became non-finite at step {step}"
+            break
+        optimizer.step()
+    return history
+
+
+def _plain(data: Any) -> Any:
+    return data.tolist() if isinstance(data, np.ndarray) else data
