@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
 from . import errors
-from .routes import api, pages, share
+from .routes import api, pages, share, train
 from .security import BodyLimit, SecurityHeaders
 from .settings import SETTINGS
 from .store import open_store
@@ -35,6 +35,7 @@ def create_app() -> FastAPI:
     app.state.run_store = run_in_threadpool
     app.include_router(api.router)
     app.include_router(share.router)
+    app.include_router(train.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

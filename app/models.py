@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
@@ -79,3 +79,53 @@ class ShareOut(BaseModel):
     id: str = Field(description="22 URL-safe characters: 128 random bits")
     url: str
     state: str
+
+
+class TrainIn(BaseModel):
+    """Gradient descent on a program: its output is the loss, its trainable inputs are the parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(max_length=65536)
+    values: dict[str, Numbers] = Field(default_factory=dict, max_length=2000)
+    trainable: list[str] | None = Field(default=None, max_length=200,
+                                        description="inputs to train; omitted: those written as param(...)")
+    lr: float = Field(gt=0, le=10, allow_inf_nan=False, description="learning rate")
+    momentum: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    steps: int = Field(default=1, ge=1, le=2000)
+
+
+class TrainOut(BaseModel):
+    losses: list[Any] = Field(description="the loss before each step (non-finite spelled out)")
+    params: dict[str, list[Any]] = Field(description="each parameter's value before each step")
+    grads: dict[str, list[Any]] = Field(description="each parameter's gradient at each step")
+    final: dict[str, Any]
+    steps: int
+    stopped: str | None = Field(description="why training stopped early, if it did")
+    flagged: str | None = Field(description="the node that blew up, if any")
+    trainable: list[str]
+
+
+class NetworkIn(BaseModel):
+    """A small network trained on a generated dataset."""
+
+    model_config = ConfigDict(extra="forbid")
+    dataset: Literal["xor", "moons", "circles", "spiral", "regression"] = "xor"
+    points: int = Field(default=100, ge=4, le=1000)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    hidden: list[Annotated[int, Field(ge=1, le=256)]] = Field(default=[16, 16], max_length=15)
+    activation: Literal["tanh", "relu", "sigmoid"] = "tanh"
+    loss: Literal["mse", "cross_entropy"] = "mse"
+    lr: float = Field(default=0.1, gt=0, le=10, allow_inf_nan=False)
+    momentum: float = Field(default=0.9, ge=0, lt=1, allow_inf_nan=False)
+    steps: int = Field(default=200, ge=1, le=5000)
+
+
+class NetworkOut(BaseModel):
+    losses: list[Any]
+    stopped: str | None
+    parameters: int
+    points: list[list[float]]
+    targets: list[float]
+    accuracy: float | None = None
+    boundary: dict[str, Any] | None = Field(default=None, description="class-1 score on a grid (classification)")
+    fit: dict[str, Any] | None = Field(default=None, description="the fitted curve (regression)")

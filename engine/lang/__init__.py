@@ -30,6 +30,7 @@ class Program:
     output: Node
     inputs: dict[str, Node]
     is_tensor: bool
+    trainable: list[str]
 
     def trace(self) -> Trace:
         return Trace(self.output)
@@ -44,7 +45,8 @@ def run(source: str, values: Mapping[str, Any] | None = None, *, limits: Limits 
     builder = Builder(limits, values or {}, tensor_mode)
     with np.errstate(all="ignore"):
         output = builder.run(statements)
-    return Program(source, output, builder.leaves, tensor_mode)
+    trainable = list(dict.fromkeys(builder.trainable))
+    return Program(source, output, builder.leaves, tensor_mode, trainable)
 
 
 

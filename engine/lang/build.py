@@ -18,6 +18,7 @@ from .limits import Limits
 from .parser import Expr, Span, Statement
 
 CONSTANTS = {"pi": math.pi, "e": math.e}
+PARAM = "param"  # `w = param(0.5)`: a trainable input
 # name -> (number of arguments, works on scalars, the op)
 FUNCTIONS: dict[str, tuple[int, bool, Callable[..., Node]]] = {
     **{name: (1, True, getattr(ops, name)) for name in
@@ -54,6 +55,7 @@ class Builder:
         self.leaves: dict[str, Node] = {}
         self.count = 0
         self.created: list[Node] = []
+        self.trainable: list[str] = []
 
     def run(self, statements: list[Statement]) -> Node:
         output: Node | None = None
@@ -85,9 +87,12 @@ class Builder:
         if name is not None and span is not None:
             if name in CONSTANTS:
                 raise _error("constant-reassigned", f"'{name}' is a constant and cannot be assigned", span)
-            if name in FUNCTIONS:
+            if name in FUNCTIONS or name == PARAM:
                 raise _error("function-reassigned", f"'{name}' is a function; choose another name", span)
-            if _is_literal(statement.value):
+            if _is_param(statement.value):  # w = param(0.5): an input that training may change
+                node = self.leaf(name, statement.value.args[0])
+                self.trainable.append(name)
+            elif _is_literal(statement.value):
                 node = self.leaf(name, statement.value)
             else:
                 node = self.expression(statement.value)
@@ -200,6 +205,9 @@ class Builder:
                          f"{self.limits.max_tensor_elements:,}", expr.span)
 
     def check_call(self, expr: Expr) -> None:
+        if expr.text == PARAM:
+            raise _error("syntax", "param(...) marks a trainable input on its own line, as in w = param(0.5)",
+                         expr.span)
         if expr.text not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
             raise _error("unknown-function", f"there is no function '{expr.text}'; the functions are {known}",
@@ -255,6 +263,10 @@ def _holds_a_non_number(value: Any) -> bool:
         elif isinstance(item, bool) or not isinstance(item, (int, float)):
             return True
     return False
+
+
+def _is_param(expr: Expr) -> bool:
+    return expr.kind == "call" and expr.text == PARAM and len(expr.args) == 1 and _is_literal(expr.args[0])
 
 
 def _is_literal(expr: Expr) -> bool:

@@ -1,0 +1,63 @@
+"""Training over HTTP: steps follow w − lr·grad exactly, networks learn, absurd requests are refused."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+PROGRAM = "w = param(0.5)\nx = 2\nL = (w * x - 3) ** 2\n"
+
+
+def test_each_step_is_the_previous_value_minus_lr_times_the_gradient(client: TestClient) -> None:
+    body = client.post("/api/train", json={"source": PROGRAM, "lr": 0.1, "steps": 5}).json()
+    values, grads = body["params"]["w"], body["grads"]["w"]
+    assert body["trainable"] == ["w"] and body["steps"] == 5
+    for k in range(4):
+        assert values[k + 1] == values[k] - 0.1 * grads[k]
+        assert grads[k] == 2 * (values[k] * 2 - 3) * 2  # ∂/∂w (2w - 3)² = 4(2w - 3)
+    assert body["losses"] == sorted(body["losses"], reverse=True)
+
+
+def test_the_same_request_gives_the_same_numbers(client: TestClient) -> None:
+    request = {"dataset": "moons", "seed": 3, "steps": 50, "hidden": [8]}
+    assert client.post("/api/network", json=request).json() == client.post("/api/network", json=request).json()
+
+
+def test_the_xor_network_learns_and_reports_accuracy_and_a_boundary(client: TestClient) -> None:
+    body = client.post("/api/network", json={"dataset": "xor", "steps": 600, "seed": 0}).json()
+    assert body["accuracy"] == 1.0
+    assert body["losses"][-1] < body["losses"][0] / 10
+    assert len(body["boundary"]["score"]) == 40 and len(body["points"]) == 100
+
+
+def test_regression_returns_a_fitted_curve(client: TestClient) -> None:
+    body = client.post("/api/network", json={"dataset": "regression", "steps": 300, "hidden": [16]}).json()
+    assert len(body["fit"]["x"]) == 100 and body["losses"][-1] < body["losses"][0]
+
+
+def test_a_blow_up_stops_training_and_names_the_node(client: TestClient) -> None:
+    body = client.post("/api/train", json={"source": "w = param(3)\nL = exp(w*w) ** 10", "lr": 10, "steps": 50}).json()
+    assert body["stopped"] and body["flagged"] == "L" and body["steps"] < 50
+
+
+@pytest.mark.parametrize("request_body", [
+    {"source": PROGRAM, "lr": -0.1}, {"source": PROGRAM, "lr": 1e9}, {"source": PROGRAM, "lr": 0.1, "steps": 10**6},
+    {"source": PROGRAM, "lr": 0.1, "momentum": 1.5}, {"source": PROGRAM, "lr": "fast"},
+])
+def test_absurd_training_requests_are_refused(client: TestClient, request_body: dict) -> None:
+    response = client.post("/api/train", json=request_body)
+    assert response.status_code == 422 and response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("request_body", "status"), [
+    ({"hidden": [256] * 15}, 400), ({"hidden": [4] * 16}, 422), ({"steps": 10**6}, 422),
+    ({"dataset": "mnist"}, 422), ({"points": 10**7}, 422), ({"hidden": [0]}, 422),
+])
+def test_networks_over_the_size_caps_are_refused(client: TestClient, request_body: dict, status: int) -> None:
+    response = client.post("/api/network", json=request_body)
+    assert response.status_code == status and response.json()["error"]["message"]
+
+
+def test_a_program_without_parameters_says_how_to_mark_them(client: TestClient) -> None:
+    response = client.post("/api/train", json={"source": "w = 2\nL = w * w", "lr": 0.1})
+    assert response.status_code == 400 and "param" in response.json()["error"]["message"]
