@@ -26,6 +26,7 @@ class InputOut(BaseModel):
     id: int
     value: Any
     shape: list[int] | None = None
+    trainable: bool = Field(default=False, description="written as param(...) in the program")
 
 
 class LayoutOut(BaseModel):
@@ -55,6 +56,7 @@ class PresetOut(BaseModel):
     title: str
     summary: str
     source: str
+    train: dict[str, Any] = Field(default_factory=dict, description="suggested learning rate, steps, momentum")
 
 
 class ErrorDetail(BaseModel):
@@ -92,6 +94,7 @@ class TrainIn(BaseModel):
     lr: float = Field(gt=0, le=10, allow_inf_nan=False, description="learning rate")
     momentum: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
     steps: int = Field(default=1, ge=1, le=2000)
+    zero_grad: bool = Field(default=True, description="false: gradients pile up across steps (a pitfall)")
 
 
 class TrainOut(BaseModel):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -11,8 +12,9 @@ class Preset:
     title: str
     summary: str
     source: str
+    train: dict[str, Any] = field(default_factory=dict)  # suggested learning rate, steps, momentum
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -23,8 +25,8 @@ PRESETS = [
            "f = q * z      # the output: its gradient starts the backward pass\n"),
     Preset("sigmoid-neuron", "A sigmoid neuron, gate by gate",
            "2-D neuron σ(w0·x0 + w1·x1 + w2) built from exp, add, negate and divide gates.",
-           "w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\ns = w0*x0 + w1*x1 + w2\n"
-           "f = 1 / (1 + exp(-s))\n"),
+           "w0 = param(2)\nx0 = -1\nw1 = param(-3)\nx1 = -2\nw2 = param(-3)\ns = w0*x0 + w1*x1 + w2\n"
+           "f = 1 / (1 + exp(-s))\n", {"lr": 0.5, "steps": 50}),
     Preset("fan-out", "Fan-out: one value feeds two nodes",
            "x is used twice, so its gradient is the sum of two contributions (that is why gradients use +=).",
            "x = 3\ny = -2\na = x * y\nb = x + y\nf = a * b\n"),
@@ -44,4 +46,24 @@ PRESETS = [
            "max passes its whole gradient to the larger input and nothing to the other.",
            "a = 4\nb = 2\nc = -1\nm = max(a, b)\nf = m * c\n"),
 ]
+PITFALLS = [
+    Preset("pitfall-dead-relu", "Pitfall: a dead ReLU",
+           "The ReLU's input is negative, so its local derivative is 0: no gradient reaches w or b, "
+           "and training cannot move them, however long it runs.",
+           "w = param(-2)\nb = param(-1)\nx = 1\nh = relu(w * x + b)\nL = (h - 1) ** 2\n", {"lr": 0.1, "steps": 20}),
+    Preset("pitfall-exploding", "Pitfall: exploding with a large learning rate",
+           "Each step overshoots the minimum by more than it corrects, so the loss grows until it overflows; "
+           "the node that blew up is flagged.",
+           "w = param(1)\nx = 3\nL = (w * x - 2) ** 4\n", {"lr": 1.5, "steps": 30}),
+    Preset("pitfall-vanishing", "Pitfall: vanishing gradients through sigmoids",
+           "Every sigmoid multiplies the gradient by at most 1/4, so after five of them almost nothing is left "
+           "for x: it barely moves.",
+           "x = param(1)\na = sigmoid(x)\nb = sigmoid(a)\nc = sigmoid(b)\nd = sigmoid(c)\nf = sigmoid(d)\n"
+           "L = (f - 1) ** 2\n", {"lr": 1.0, "steps": 20}),
+    Preset("pitfall-no-zero-grad", "Pitfall: forgetting to zero the gradients",
+           "Without zero_grad the gradients of all earlier steps keep adding up, so each step is larger than the "
+           "last and training overshoots (train with 'zero gradients' unticked).",
+           "w = param(0)\nx = 1\nL = (w * x - 1) ** 2\n", {"lr": 0.3, "steps": 12, "zero_grad": False}),
+]
+PRESETS += PITFALLS
 BY_ID = {preset.id: preset for preset in PRESETS}

@@ -30,7 +30,8 @@ def build_trace(source: str, values: dict[str, Any], folded: list[str] | None) -
             raise
         graph = visible_graph(nodes, top)
         positions = layout(graph)
-    inputs = [{"name": node["name"], "id": node["id"], "value": node["value"], "shape": node.get("shape")}
+    inputs = [{"name": node["name"], "id": node["id"], "value": node["value"], "shape": node.get("shape"),
+               "trainable": node["name"] in program.trainable}
               for node in nodes if node["op"] == "leaf" and "name" in node]
     return {
         "source": source,

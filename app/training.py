@@ -22,7 +22,7 @@ def _finite(x: Any) -> bool:
 
 
 def train_program(source: str, values: dict[str, Any], trainable: list[str] | None, lr: float,
-                  momentum: float, steps: int) -> dict[str, Any]:
+                  momentum: float, steps: int, zero_grad: bool = True) -> dict[str, Any]:
     """Gradient descent on a program's trainable inputs; its output is the loss."""
     with np.errstate(all="ignore"):
         program = run(source, values)
@@ -33,6 +33,7 @@ def train_program(source: str, values: dict[str, Any], trainable: list[str] | No
         trajectory: dict[str, list[Any]] = {name: [] for name in names}
         grads: dict[str, list[Any]] = {name: [] for name in names}
         velocity: dict[str, Any] = {name: 0.0 for name in names}
+        piled: dict[str, Any] = {name: 0.0 for name in names}  # gradients never zeroed (the pitfall)
         stopped, flagged = None, None
         for step in range(steps):
             graph = run(source, {**values, **current})
@@ -45,6 +46,9 @@ def train_program(source: str, values: dict[str, Any], trainable: list[str] | No
                 break
             graph.output.backward()
             step_grads = {name: np.asarray(graph.inputs[name].grad, dtype=float) for name in names}
+            if not zero_grad:
+                piled = {name: piled[name] + step_grads[name] for name in names}
+                step_grads = dict(piled)
             bad = next((name for name, g in step_grads.items() if not _finite(g)), None)
             if bad is not None:
                 stopped, flagged = f"the gradient of {bad} became non-finite at step {step}", bad

@@ -18,7 +18,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}, 422: {"mode
 async def train_steps(body: TrainIn) -> dict[str, Any]:
     """Run gradient descent on a program's trainable inputs: the loss, values and gradients of each step."""
     return await run_in_threadpool(train_program, body.source, body.values, body.trainable, body.lr,
-                                   body.momentum, body.steps)
+                                   body.momentum, body.steps, body.zero_grad)
 
 
 @router.post("/network", response_model=NetworkOut, responses=ERRORS)

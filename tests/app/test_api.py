@@ -92,10 +92,16 @@ def test_tensor_preset_nodes_all_carry_their_shapes(client: TestClient) -> None:
 def test_inputs_list_every_named_leaf_with_its_id_value_and_shape(client: TestClient, preset_id: str) -> None:
     body = post_trace(client, BY_ID[preset_id].source)
     leaves = [node for node in body["trace"]["nodes"] if node["op"] == "leaf"]
-    expected = [{"name": node["name"], "id": node["id"], "value": node["value"], "shape": node.get("shape")}
-                for node in leaves]
+    expected = [{"name": node["name"], "id": node["id"], "value": node["value"], "shape": node.get("shape"),
+                 "trainable": False} for node in leaves]
     assert body["inputs"] == expected
     assert len(expected) == {"cs231n": 3, "tensor-mlp": 6}[preset_id]
+
+
+def test_inputs_written_as_param_are_marked_trainable(client: TestClient) -> None:
+    body = post_trace(client, BY_ID["sigmoid-neuron"].source)
+    assert {i["name"]: i["trainable"] for i in body["inputs"]} == {
+        "w0": True, "x0": False, "w1": True, "x1": False, "w2": True}
 
 
 # -- layout: cached by structure ------------------------------------------------------------------
