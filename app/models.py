@@ -121,6 +121,7 @@ class NetworkIn(BaseModel):
     lr: float = Field(default=0.1, gt=0, le=10, allow_inf_nan=False)
     momentum: float = Field(default=0.9, ge=0, lt=1, allow_inf_nan=False)
     steps: int = Field(default=200, ge=1, le=5000)
+    frames: int = Field(default=10, ge=1, le=50, description="pictures of the model taken while it trains")
 
 
 class NetworkOut(BaseModel):
@@ -130,5 +131,14 @@ class NetworkOut(BaseModel):
     points: list[list[float]]
     targets: list[float]
     accuracy: float | None = None
-    boundary: dict[str, Any] | None = Field(default=None, description="class-1 score on a grid (classification)")
-    fit: dict[str, Any] | None = Field(default=None, description="the fitted curve (regression)")
+    frames: list[dict[str, Any]] = Field(description="after each stretch of training: step, accuracy and the "
+                                         "class-1 score on a grid (boundary), or the fitted curve (fit)")
+    programs: dict[str, str] = Field(description="the trained network on the first point, in the lab's language: "
+                                     "'tensor' and 'scalar' views")
+
+
+class GradCheckOut(BaseModel):
+    name: str
+    autograd: float | str
+    numeric: float | str
+    relative_error: float | None = Field(description="|autograd − numeric| / max(1, |autograd|, |numeric|)")

@@ -82,8 +82,9 @@ def _plain(data: Any) -> Any:
 
 
 def train_network(dataset: str, points: int, seed: int, hidden: list[int], activation: str, loss: str,
-                  lr: float, momentum: float, steps: int) -> dict[str, Any]:
-    """A tensor MLP on a generated dataset: its loss curve, accuracy and decision boundary (or fit)."""
+                  lr: float, momentum: float, steps: int, frames: int = 10) -> dict[str, Any]:
+    """A tensor MLP on a generated dataset: its loss curve, accuracy, and the decision boundary (or the
+    fitted curve) after each of `frames` equal stretches of training, to play back as it learned."""
     x, y = make(dataset, points, seed)
     classify = dataset != "regression"
     outputs = 2 if classify and loss == "cross_entropy" else 1
@@ -98,19 +99,59 @@ def train_network(dataset: str, points: int, seed: int, hidden: list[int], activ
         out = model(x)
         return cross_entropy(out, labels) if outputs == 2 else mse(out, y)
 
+    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+    losses: list[float] = []
+    snapshots: list[dict[str, Any]] = []
+    stopped = None
     with np.errstate(all="ignore"):
-        history = train(objective, SGD(model.parameters(), lr=lr, momentum=momentum), steps, record_params=False)
-        prediction = model(x).data
-    result = {"losses": [v if math.isfinite(v) else str(v) for v in history.losses], "stopped": history.stopped,
-              "parameters": count, "points": x.tolist(), "targets": y[:, 0].tolist()}
-    if classify:
-        chosen = prediction.argmax(axis=1) if outputs == 2 else (prediction[:, 0] > 0.5).astype(int)
-        result["accuracy"] = float(np.mean(chosen == labels))
-        result["boundary"] = _boundary(model, x, outputs)
-    else:
+        for stretch in np.array_split(np.arange(steps), min(frames, steps)):
+            history = train(objective, optimizer, len(stretch), record_params=False)
+            losses += history.losses
+            snapshots.append({"step": len(losses), **_picture(model, x, y, outputs, classify)})
+            if history.stopped:
+                stopped = history.stopped.replace(f"step {len(history.losses) - 1}", f"step {len(losses) - 1}")
+                break
+    return {"losses": [v if math.isfinite(v) else str(v) for v in losses], "stopped": stopped,
+            "parameters": count, "points": x.tolist(), "targets": y[:, 0].tolist(), "frames": snapshots,
+            "accuracy": snapshots[-1].get("accuracy"), "programs": network_programs(model, x[0], activation)}
+
+
+def _picture(model: TensorMLP, x: np.ndarray, y: np.ndarray, outputs: int, classify: bool) -> dict[str, Any]:
+    """What the model does now: accuracy and boundary for classes, the fitted curve for regression."""
+    prediction = model(x).data
+    if not classify:
         grid = np.linspace(x.min(), x.max(), 100)[:, None]
-        result["fit"] = {"x": grid[:, 0].tolist(), "y": model(grid).data[:, 0].tolist()}
-    return result
+        return {"fit": {"x": grid[:, 0].tolist(), "y": np.nan_to_num(model(grid).data[:, 0]).tolist()}}
+    chosen = prediction.argmax(axis=1) if outputs == 2 else (prediction[:, 0] > 0.5).astype(int)
+    return {"accuracy": float(np.mean(chosen == y[:, 0].astype(int))), "boundary": _boundary(model, x, outputs)}
+
+
+def network_programs(model: TensorMLP, point: np.ndarray, activation: str) -> dict[str, str]:
+    """The trained network on one input point, written in the lab's language: as tensor ops (one node per
+    matmul, bias and activation) and as scalar neurons (one line, so one foldable group, per neuron)."""
+    def number(v: float) -> str:
+        return f"{v:.4g}"
+
+    tensor = [f"x = [[{', '.join(number(v) for v in point)}]]"]
+    scalar = [f"x{i} = {number(v)}" for i, v in enumerate(point)]
+    previous = [f"x{i}" for i in range(len(point))]
+    last = len(model.layers) - 1
+    for k, layer in enumerate(model.layers, start=1):
+        weights, b = layer.W.data, layer.b.data
+        rows = ", ".join("[" + ", ".join(number(v) for v in row) + "]" for row in weights)
+        tensor.append(f"W{k} = [{rows}]")
+        tensor.append(f"b{k} = [{', '.join(number(v) for v in b)}]")
+        inner = f"{'x' if k == 1 else f'h{k - 1}'} @ W{k} + b{k}"
+        tensor.append(f"h{k} = {inner}" if k - 1 == last else f"h{k} = {activation}({inner})")
+        names = []
+        for j in range(weights.shape[1]):
+            terms = " + ".join(f"{number(weights[i, j])}*{previous[i]}" for i in range(weights.shape[0]))
+            body = f"{terms} + {number(b[j])}"
+            name = f"h{k}_{j + 1}" if k - 1 != last else ("out" if weights.shape[1] == 1 else f"out{j + 1}")
+            scalar.append(f"{name} = {body}" if k - 1 == last else f"{name} = {activation}({body})")
+            names.append(name)
+        previous = names
+    return {"tensor": "\n".join(tensor) + "\n", "scalar": "\n".join(scalar) + "\n"}
 
 
 def _boundary(model: TensorMLP, x: np.ndarray, outputs: int) -> dict[str, Any]:
@@ -126,3 +167,27 @@ def _boundary(model: TensorMLP, x: np.ndarray, outputs: int) -> dict[str, Any]:
     else:
         score = out[:, 0]
     return {"x": xs.tolist(), "y": ys.tolist(), "score": np.nan_to_num(score).reshape(GRID, GRID).tolist()}
+
+
+def check_gradients(source: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Autograd against central finite differences for every scalar input of a program."""
+    with np.errstate(all="ignore"):
+        program = run(source, values)
+        program.output.backward()
+        base = {name: float(node.data) for name, node in program.inputs.items() if np.ndim(node.data) == 0}
+        rows = []
+        for name, value in base.items():
+            h = 1e-6 * max(1.0, abs(value))
+            up = float(np.sum(run(source, {**values, **base, name: value + h}).output.data))
+            down = float(np.sum(run(source, {**values, **base, name: value - h}).output.data))
+            numeric = (up - down) / (2 * h)
+            autograd = float(program.inputs[name].grad)
+            scale = max(1.0, abs(autograd), abs(numeric))
+            error = abs(autograd - numeric) / scale if math.isfinite(autograd) and math.isfinite(numeric) else None
+            rows.append({"name": name, "autograd": _json_number(autograd), "numeric": _json_number(numeric),
+                         "relative_error": error})
+    return rows
+
+
+def _json_number(x: float) -> float | str:
+    return x if math.isfinite(x) else str(x)

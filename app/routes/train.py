@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from ..models import ErrorOut, NetworkIn, NetworkOut, TrainIn, TrainOut
-from ..training import train_network, train_program
+from ..models import ErrorOut, GradCheckOut, NetworkIn, NetworkOut, TraceIn, TrainIn, TrainOut
+from ..training import check_gradients, train_network, train_program
 
 router = APIRouter(prefix="/api", tags=["train"])
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}, 422: {"model": ErrorOut}}
@@ -25,4 +25,10 @@ async def train_steps(body: TrainIn) -> dict[str, Any]:
 async def train_network_route(body: NetworkIn) -> dict[str, Any]:
     """Train a tensor MLP on a generated dataset: loss curve, accuracy and decision boundary."""
     return await run_in_threadpool(train_network, body.dataset, body.points, body.seed, body.hidden,
-                                   body.activation, body.loss, body.lr, body.momentum, body.steps)
+                                   body.activation, body.loss, body.lr, body.momentum, body.steps, body.frames)
+
+
+@router.post("/gradcheck", response_model=list[GradCheckOut], responses=ERRORS)
+async def check_program_gradients(body: TraceIn) -> list[dict[str, Any]]:
+    """Each scalar input's gradient by autograd and by central finite differences, with their relative error."""
+    return await run_in_threadpool(check_gradients, body.source, body.values)

@@ -20,8 +20,9 @@ export function paintLines(backdrop, textarea, span, cls = "current-line") {
   backdrop.scrollTop = textarea.scrollTop;
 }
 
-/** A number field and a slider per scalar input; `onChange(name, value)` when either moves. */
-export function drawInputs(box, inputs, onChange) {
+/** A number field, a slider and a "train" tick per scalar input; `onChange(name, value)` when a value
+ * moves, `onTrain(name, ticked)` when a tick changes. `trained(name)` says which are ticked. */
+export function drawInputs(box, inputs, onChange, trained = () => false, onTrain = () => {}) {
   box.replaceChildren();
   for (const input of inputs) {
     const row = document.createElement("div");
@@ -53,7 +54,12 @@ export function drawInputs(box, inputs, onChange) {
     };
     number.addEventListener("change", () => change(Number(number.value)));
     slider.addEventListener("input", () => change(Number(slider.value)));
-    row.append(number, slider);
+    const tick = Object.assign(document.createElement("input"), { type: "checkbox", checked: trained(input.name) });
+    tick.id = `train-${input.name}`;
+    tick.addEventListener("change", () => onTrain(input.name, tick.checked));
+    const tickLabel = Object.assign(document.createElement("label"), { className: "train-toggle", htmlFor: tick.id });
+    tickLabel.append(tick, " train");
+    row.append(number, slider, tickLabel);
     box.appendChild(row);
   }
 }

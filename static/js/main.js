@@ -4,9 +4,11 @@ import katex from "../vendor/katex/katex.mjs";
 import Panzoom from "../vendor/panzoom/panzoom.es.js";
 import { createLink, fetchTrace } from "./api.js";
 import { drawInputs, paintLines } from "./editor.js";
+import { formatNumber } from "./format.js";
 import { download, pngBlob, svgDocument } from "./export.js";
 import { GraphView } from "./graph.js";
 import { decode, encode } from "./state.js";
+import { drawLossCurve, postJson, updateLines } from "./training.js";
 import { stepSentence, stepTex } from "./stepmath.js";
 import { backwardStart, frameAt, passAt } from "./timeline.js";
 
@@ -17,7 +19,8 @@ const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 /** All user-visible state in one object; state.js maps the shareable part to and from the URL. */
 const state = {
   response: null, position: 0, playing: false, speed: "1", selected: null, values: {}, folded: null,
-  theme: null, view: null, mode: "lab", preset: null, source: null,
+  theme: null, view: null, mode: "lab", preset: null, source: null, train: null, lr: null, momentum: null,
+  training: null,
 };
 const systemTheme = () => localStorage.getItem("theme") ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
 
@@ -193,7 +196,98 @@ function renderInputs(inputs) {
   drawInputs($("inputs"), inputs, (name, value) => {
     state.values[name] = value;
     runProgram({ keepPosition: true });
+  }, (name) => trainedNames().includes(name), (name, ticked) => {
+    const names = new Set(trainedNames());
+    if (ticked) names.add(name); else names.delete(name);
+    state.train = [...names];
+    syncUrl();
   });
+}
+
+/** The inputs that training changes: the ticked ones, or those the program wrote as param(...). */
+function trainedNames() {
+  const scalars = (state.response?.inputs ?? []).filter((input) => !input.shape || input.shape.length === 0);
+  if (state.train) return state.train.filter((name) => scalars.some((input) => input.name === name));
+  return scalars.filter((input) => input.trainable).map((input) => input.name);
+}
+
+function trainRequest(steps) {
+  state.lr = Number($("lr").value);
+  state.momentum = Number($("momentum").value);
+  return { source: $("source").value, values: state.values, trainable: trainedNames(), lr: state.lr,
+    momentum: state.momentum, steps, zero_grad: $("zero-grad").checked };
+}
+
+function trainStatus(text) {
+  $("train-status").textContent = text;
+}
+
+/** One step of gradient descent: finish the backward pass, show each update, feed the new values forward. */
+async function updateStep() {
+  if (!trainedNames().length) { trainStatus("Tick an input to train, or write it as w = param(0.5)."); return; }
+  stop();
+  go(state.response.trace.steps.length);
+  try {
+    const result = await postJson("/api/train", trainRequest(1));
+    $("updates").textContent = updateLines(result, state.lr, state.momentum).join("\n");
+    trainStatus(result.stopped ? `Stopped: ${result.stopped}.` : `Loss before the update: ${formatLoss(result.losses[0])}.`);
+    Object.assign(state.values, result.final);
+    await runProgram();
+  } catch (error) {
+    trainStatus(`Training could not run: ${error.message}`);
+  }
+}
+
+function formatLoss(loss) {
+  return typeof loss === "number" ? formatNumber(loss) : loss;
+}
+
+/** Many steps on the server; then the loss curve, and a scrubber back through every step. */
+async function trainSteps() {
+  if (!trainedNames().length) { trainStatus("Tick an input to train, or write it as w = param(0.5)."); return; }
+  stop();
+  try {
+    const result = await postJson("/api/train", trainRequest(Number($("train-steps").value)));
+    state.training = result;
+    const last = result.steps - 1;
+    $("loss-curve").removeAttribute("hidden");  // an SVG element has no .hidden property
+    $("train-scrub").hidden = false;
+    $("train-scrub").max = String(last);
+    $("train-scrub").value = String(last);
+    drawLossCurve($("loss-curve"), result.losses, last);
+    const end = result.stopped ? ` Stopped: ${result.stopped}${result.flagged ? ` (node ${result.flagged})` : ""}.` : "";
+    trainStatus(`${result.steps} steps: loss ${formatLoss(result.losses[0])} → ${formatLoss(result.losses[last])}.${end}`);
+    await showTrainingStep(last);
+  } catch (error) {
+    trainStatus(`Training could not run: ${error.message}`);
+  }
+}
+
+/** The graph as it was before training step k. */
+async function showTrainingStep(k) {
+  const result = state.training;
+  for (const name of result.trainable) state.values[name] = result.params[name][k];
+  drawLossCurve($("loss-curve"), result.losses, k);
+  await runProgram({ keepPosition: true });
+  go(state.response.trace.steps.length);  // show that step's values and gradients
+}
+
+async function gradientCheck() {
+  try {
+    const rows = await postJson("/api/gradcheck", { source: $("source").value, values: state.values });
+    const body = $("gradcheck-table").querySelector("tbody");
+    body.replaceChildren(...rows.map((row) => {
+      const tr = document.createElement("tr");
+      const error = row.relative_error === null ? "—" : row.relative_error.toExponential(1);
+      for (const text of [row.name, formatLoss(row.autograd), formatLoss(row.numeric), error]) {
+        tr.appendChild(Object.assign(document.createElement("td"), { textContent: text }));
+      }
+      return tr;
+    }));
+    $("gradcheck-table").hidden = false;
+  } catch (error) {
+    trainStatus(`The gradient check could not run: ${error.message}`);
+  }
 }
 
 /** Back to the whole graph: the SVG's viewBox already fits it, so undo any pan and zoom. */
@@ -266,7 +360,9 @@ function wire() {
     const option = $("preset").selectedOptions[0];
     if (!option.dataset.source) return;
     $("source").value = option.dataset.source;
-    Object.assign(state, { preset: option.value, values: {}, folded: null, selected: null, view: null });
+    Object.assign(state, { preset: option.value, values: {}, folded: null, selected: null, view: null, train: null,
+      lr: null, momentum: null });
+    applyTrainSettings(JSON.parse(option.dataset.train || "{}"));
     stop();
     runProgram();
   });
@@ -284,6 +380,10 @@ function wire() {
   $("export-json").addEventListener("click", () =>
     download(JSON.stringify(state.response.trace, null, 1), "backprop-lab-trace.json", "application/json"));
   $("copy-latex").addEventListener("click", copyLatex);
+  $("update-step").addEventListener("click", updateStep);
+  $("train").addEventListener("click", trainSteps);
+  $("train-scrub").addEventListener("input", () => showTrainingStep(Number($("train-scrub").value)));
+  $("gradcheck").addEventListener("click", gradientCheck);
   document.addEventListener("keydown", onKey);
   window.addEventListener("popstate", () => location.reload());
   start(JSON.parse($("initial").textContent));
@@ -328,6 +428,19 @@ async function copyLatex() {
   await navigator.clipboard?.writeText(tex).catch(() => {});
 }
 
+/** A preset's suggested training settings (learning rate, steps, zero_grad) into the controls. */
+function applyTrainSettings(settings) {
+  $("lr").value = String(state.lr ?? settings.lr ?? 0.1);
+  $("momentum").value = String(state.momentum ?? settings.momentum ?? 0);
+  $("train-steps").value = String(settings.steps ?? 50);
+  $("zero-grad").checked = settings.zero_grad !== false;
+  $("updates").textContent = "";
+  $("loss-curve").setAttribute("hidden", "");
+  $("train-scrub").hidden = true;
+  $("gradcheck-table").hidden = true;
+  trainStatus("");
+}
+
 /** Open the page as the server prepared it: the URL's state, its first trace (or error), its notices. */
 function start(initial) {
   const { state: decoded, notices } = decode(initial.query);
@@ -336,6 +449,7 @@ function start(initial) {
   state.preset = initial.response || initial.error ? (decoded.source === null ? decoded.preset ?? $("preset").value : null) : null;
   applyTheme();
   applyMode();
+  applyTrainSettings(JSON.parse($("preset").selectedOptions[0]?.dataset.train || "{}"));
   // the server has already read (and reported on) the program's values; the rest is the browser's
   const own = notices.filter((notice) => !notice.startsWith("The link's values"));
   notify([...initial.notices, ...own]);

@@ -1,6 +1,7 @@
 // The lab's state in the URL: one declarative table, one encoder, one decoder. Pure: no DOM.
 //
 // Format version 1: ?v=1&source=…&values=x:1.5,y:-2&step=7&node=3&folded=a|b&theme=dark&view=1.5,20,-4&mode=lab
+//                   &train=w0,w1&lr=0.5&momentum=0.9
 // Old links keep working: a version-1 reader ignores keys it does not know, and fills missing ones
 // with their defaults; a later version adds keys and bumps v only if a key changes meaning.
 
@@ -19,6 +20,9 @@ export const FIELDS = [
   { key: "theme", field: "theme", type: "choice", options: ["light", "dark"], default: null },
   { key: "view", field: "view", type: "view", default: null },
   { key: "mode", field: "mode", type: "choice", options: ["lab", "present", "embed"], default: "lab" },
+  { key: "train", field: "train", type: "list", default: null },
+  { key: "lr", field: "lr", type: "number", default: null },
+  { key: "momentum", field: "momentum", type: "number", default: null },
 ];
 
 const TYPES = {
@@ -33,6 +37,10 @@ const TYPES = {
   choice: {
     read: (text, entry) => (entry.options.includes(text) ? text : undefined),
     write: (value) => value,
+  },
+  number: {
+    read: (text) => (text !== "" && Number.isFinite(Number(text)) ? Number(text) : undefined),
+    write: (value) => String(value),
   },
   list: {
     read: (text) => text.split("|").filter(Boolean).slice(0, 200),

@@ -27,12 +27,12 @@ def test_the_xor_network_learns_and_reports_accuracy_and_a_boundary(client: Test
     body = client.post("/api/network", json={"dataset": "xor", "steps": 600, "seed": 0}).json()
     assert body["accuracy"] == 1.0
     assert body["losses"][-1] < body["losses"][0] / 10
-    assert len(body["boundary"]["score"]) == 40 and len(body["points"]) == 100
+    assert len(body["frames"][-1]["boundary"]["score"]) == 40 and len(body["points"]) == 100
 
 
 def test_regression_returns_a_fitted_curve(client: TestClient) -> None:
     body = client.post("/api/network", json={"dataset": "regression", "steps": 300, "hidden": [16]}).json()
-    assert len(body["fit"]["x"]) == 100 and body["losses"][-1] < body["losses"][0]
+    assert len(body["frames"][-1]["fit"]["x"]) == 100 and body["losses"][-1] < body["losses"][0]
 
 
 def test_a_blow_up_stops_training_and_names_the_node(client: TestClient) -> None:
