@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from engine import TRACE_VERSION
+from engine.datasets import DATASETS
 from engine.lang import SourceError
 
 from ..errors import error_response
@@ -114,6 +115,24 @@ async def read_short_link(request: Request, link_id: str, embed: str | None = No
                 _pages.popitem(last=False)
     headers = {"content-security-policy": EMBED_CSP} if mode == "embed" else {}
     return HTMLResponse(cached, headers=headers)
+
+
+def network_context(query: str) -> dict[str, Any]:
+    """The network page: the datasets to choose from (the settings themselves live in its URL)."""
+    return {"title": "Backprop Lab · Networks", "datasets": list(DATASETS), "theme": None,
+            "json_url": f"/network.json?{query}"}
+
+
+@router.get("/network", response_class=HTMLResponse, include_in_schema=False)
+async def read_network(request: Request) -> Response:
+    """Build a small network, train it on a generated dataset, and watch the boundary and the loss."""
+    return templates.TemplateResponse(request, "network.html", network_context(request.url.query))
+
+
+@router.get("/network.json")
+async def read_network_json(request: Request) -> JSONResponse:
+    """The network page's context as JSON (its JSON twin)."""
+    return JSONResponse(network_context(request.url.query))
 
 
 @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)

@@ -61,3 +61,50 @@ def test_networks_over_the_size_caps_are_refused(client: TestClient, request_bod
 def test_a_program_without_parameters_says_how_to_mark_them(client: TestClient) -> None:
     response = client.post("/api/train", json={"source": "w = 2\nL = w * w", "lr": 0.1})
     assert response.status_code == 400 and "param" in response.json()["error"]["message"]
+
+
+def train_preset(client: TestClient, preset_id: str, **overrides: object) -> dict:
+    from app.presets import BY_ID
+
+    preset = BY_ID[preset_id]
+    settings = {"lr": preset.train["lr"], "steps": preset.train["steps"],
+                "zero_grad": preset.train.get("zero_grad", True), **overrides}
+    return client.post("/api/train", json={"source": preset.source, **settings}).json()
+
+
+def test_every_pitfall_preset_explains_itself_and_suggests_settings(client: TestClient) -> None:
+    pitfalls = [p for p in client.get("/api/presets").json() if p["id"].startswith("pitfall-")]
+    assert len(pitfalls) == 4
+    assert all(p["summary"].endswith(".") and p["train"]["lr"] > 0 for p in pitfalls)
+
+
+def test_a_dead_relu_never_moves_its_parameters(client: TestClient) -> None:
+    body = train_preset(client, "pitfall-dead-relu")
+    assert set(body["params"]["w"]) == {-2.0} and set(body["grads"]["w"]) == {0.0}
+
+
+def test_a_large_learning_rate_explodes_and_is_stopped(client: TestClient) -> None:
+    body = train_preset(client, "pitfall-exploding")
+    assert body["stopped"] and body["flagged"]
+
+
+def test_gradients_vanish_through_a_chain_of_sigmoids(client: TestClient) -> None:
+    body = train_preset(client, "pitfall-vanishing")
+    assert abs(body["grads"]["x"][0]) < 1e-3
+    assert abs(body["final"]["x"] - 1) < 0.01
+
+
+def test_forgetting_zero_grad_makes_steps_pile_up_and_overshoot(client: TestClient) -> None:
+    piled = train_preset(client, "pitfall-no-zero-grad")
+    clean = train_preset(client, "pitfall-no-zero-grad", zero_grad=True)
+    assert clean["losses"] == sorted(clean["losses"], reverse=True)  # steady descent
+    assert max(piled["params"]["w"]) > 1.0  # past the minimum at w = 1
+    assert piled["losses"][-1] > clean["losses"][-1]
+
+
+def test_gradcheck_agrees_with_finite_differences_on_every_input(client: TestClient) -> None:
+    from app.presets import BY_ID
+
+    rows = client.post("/api/gradcheck", json={"source": BY_ID["sigmoid-neuron"].source}).json()
+    assert [row["name"] for row in rows] == ["w0", "x0", "w1", "x1", "w2"]
+    assert all(row["relative_error"] < 1e-8 for row in rows)
