@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from app.presets import BY_ID
 from bench.report import Table, best_time, duration, verdict
 from engine import mse
 from engine.datasets import make
@@ -20,10 +23,33 @@ def thousand_steps() -> float:
     return history.losses[-1]
 
 
+REQUEST_GOAL = 0.3
+
+
+def train_request(path: str, body: dict[str, object]) -> Callable[[], object]:
+    from fastapi.testclient import TestClient
+
+    from app.main import app
+
+    client = TestClient(app)
+    return lambda: client.post(path, json=body).raise_for_status()
+
+
 def run() -> list[Table]:
     table = Table("Training (best of repeats)", ["case", "time", "per step", "goal", "result"])
     seconds = best_time(thousand_steps, repeats=3)
     table.rows.append(["1,000 SGD steps, TensorMLP(2, [16, 16, 1]), 100 XOR points, loss history kept",
                        duration(seconds), duration(seconds / 1000), f"< {GOAL_SECONDS:g} s",
                        verdict(seconds < GOAL_SECONDS)])
+    requests = [
+        ("POST /api/train, 200 steps of the sigmoid neuron", "/api/train",
+         {"source": BY_ID["sigmoid-neuron"].source, "lr": 0.5, "steps": 200}),
+        ("POST /api/network, 200 steps of MLP(2, [16, 16, 1]) on XOR, 10 frames", "/api/network",
+         {"dataset": "xor", "steps": 200}),
+    ]
+    for name, path, body in requests:
+        seconds = best_time(train_request(path, body), repeats=5)
+        table.rows.append([name, duration(seconds), duration(seconds / 200), f"< {REQUEST_GOAL * 1000:g} ms",
+                           verdict(seconds < REQUEST_GOAL)])
+    table.notes.append("requests go through the app in-process (no network): the time is the server's work")
     return [table]

@@ -41,8 +41,18 @@ function applyMode() {
   $("present").setAttribute("aria-pressed", String(state.mode === "present"));
 }
 
-/** Write the state into the address bar: replace for steps and small changes, push for a new program. */
+let urlTimer = null;
+
+/** Write the state into the address bar: replace for steps and small changes, push for a new program.
+ * Replacements wait for a quiet quarter second: the browser throttles rapid history updates, and
+ * encoding a long program on every step of a fast playback would cost frames. */
 function syncUrl(push = false) {
+  clearTimeout(urlTimer);
+  if (push) writeUrl(true);
+  else urlTimer = setTimeout(() => writeUrl(false), 250);
+}
+
+function writeUrl(push) {
   const presetSource = $("preset").selectedOptions[0]?.dataset.source;
   const shareable = { ...state, source: state.preset && $("source").value === presetSource ? null : $("source").value };
   const path = location.pathname === "/embed" ? "/embed" : "/";
@@ -430,6 +440,7 @@ async function copyLatex() {
 
 /** A preset's suggested training settings (learning rate, steps, zero_grad) into the controls. */
 function applyTrainSettings(settings) {
+  $("summary").textContent = $("preset").selectedOptions[0]?.dataset.summary ?? "";
   $("lr").value = String(state.lr ?? settings.lr ?? 0.1);
   $("momentum").value = String(state.momentum ?? settings.momentum ?? 0);
   $("train-steps").value = String(settings.steps ?? 50);

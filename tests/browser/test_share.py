@@ -44,7 +44,7 @@ def prepare_frame(page: Any) -> None:
     for _ in range(4):
         page.keyboard.press("ArrowRight")
     page.click("#theme")
-    page.wait_for_function("() => location.search.includes('step=')")
+    page.wait_for_function("() => location.search.includes('step=') && location.search.includes('theme=')")
 
 
 def test_a_copied_url_reproduces_the_frame_in_another_browser(page: Any, browser: Any, server_url: str,
@@ -166,7 +166,7 @@ def test_presenter_mode_hides_the_editor_and_a_clicker_steps(page: Any) -> None:
     page.keyboard.press("PageDown")
     page.keyboard.press("PageUp")
     assert page.text_content("#counter").startswith("Step 1 of 10")
-    assert "mode=present" in page.url
+    page.wait_for_function("() => location.search.includes('mode=present')")
 
 
 def test_the_embed_page_shows_graph_and_controls_without_the_editor(page: Any) -> None:
