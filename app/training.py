@@ -128,7 +128,8 @@ def _picture(model: TensorMLP, x: np.ndarray, y: np.ndarray, outputs: int, class
 
 def network_programs(model: TensorMLP, point: np.ndarray, activation: str) -> dict[str, str]:
     """The trained network on one input point, written in the lab's language: as tensor ops (one node per
-    matmul, bias and activation) and as scalar neurons (one line, so one foldable group, per neuron)."""
+    matmul, bias and activation) and as scalar neurons (one line per neuron under a `## layer` heading,
+    so the graph folds by neuron and by layer)."""
     def number(v: float) -> str:
         return f"{v:.4g}"
 
@@ -144,6 +145,7 @@ def network_programs(model: TensorMLP, point: np.ndarray, activation: str) -> di
         inner = f"{'x' if k == 1 else f'h{k - 1}'} @ W{k} + b{k}"
         tensor.append(f"h{k} = {inner}" if k - 1 == last else f"h{k} = {activation}({inner})")
         names = []
+        scalar.append(f"## layer {k}" if k - 1 != last else "## output")
         for j in range(weights.shape[1]):
             terms = " + ".join(f"{number(weights[i, j])}*{previous[i]}" for i in range(weights.shape[0]))
             body = f"{terms} + {number(b[j])}"

@@ -42,13 +42,25 @@ def run(source: str, values: Mapping[str, Any] | None = None, *, limits: Limits 
         raise SourceError("syntax", "the program must be text", 1, 1)
     statements = parse(source, limits)
     tensor_mode = any(_has_array(statement.value) for statement in statements)
-    builder = Builder(limits, values or {}, tensor_mode)
+    builder = Builder(limits, values or {}, tensor_mode, sections(source))
     with np.errstate(all="ignore"):
         output = builder.run(statements)
     trainable = list(dict.fromkeys(builder.trainable))
     return Program(source, output, builder.leaves, tensor_mode, trainable)
 
 
+
+
+def sections(source: str) -> list[tuple[int, str]]:
+    """`## name` comment lines: headings that group the statements under them (e.g. one per layer)."""
+    found = []
+    for number, line in enumerate(source.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("##"):
+            name = "".join(ch for ch in stripped[2:].strip() if ch.isprintable() and ch != "/")[:32].strip()
+            if name:
+                found.append((number, name))
+    return found[:200]
 
 
 def _has_array(expr: Expr) -> bool:

@@ -47,7 +47,8 @@ def _error(kind: str, message: str, span: Span) -> SourceError:
 class Builder:
     """Evaluates statements in order; names bind to the node of their latest assignment."""
 
-    def __init__(self, limits: Limits, values: Values, tensor_mode: bool) -> None:
+    def __init__(self, limits: Limits, values: Values, tensor_mode: bool,
+                 sections: list[tuple[int, str]] | None = None) -> None:
         self.limits = limits
         self.values = dict(values)
         self.tensor_mode = tensor_mode
@@ -56,6 +57,7 @@ class Builder:
         self.count = 0
         self.created: list[Node] = []
         self.trainable: list[str] = []
+        self.sections = sections or []
 
     def run(self, statements: list[Statement]) -> Node:
         output: Node | None = None
@@ -75,12 +77,22 @@ class Builder:
         first = len(self.created)
         node = self.assignment(statement)
         made = self.created[first:]
-        if len(made) > 1:
-            line = statement.value.span.line
-            path = f"{statement.target} (line {line})" if statement.target else f"line {line}"
+        line = statement.value.span.line
+        section = self.section_at(line)
+        if len(made) > 1 or (section and made):
+            own = f"{statement.target} (line {line})" if statement.target else f"line {line}"
+            path = own if section is None else f"{section}/{own}"
             for member in made:
-                member.group = path
+                member.group = path if len(made) > 1 else section
         return node
+
+    def section_at(self, line: int) -> str | None:
+        """The `## name` heading above a line, if any: the lines under it fold together."""
+        current = None
+        for start, name in self.sections:
+            if start < line:
+                current = name
+        return current
 
     def assignment(self, statement: Statement) -> Node:
         name, span = statement.target, statement.target_span

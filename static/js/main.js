@@ -168,6 +168,7 @@ function go(position) {
   state.position = Math.max(0, Math.min(total, position));
   if (state.position === total) stop();
   showFrame();
+  if (state.position === total && updateWhenPlayed) applyUpdate();
 }
 
 function play() {
@@ -185,6 +186,7 @@ function tick() {
 }
 
 function stop() {
+  if (state.playing && state.position < (state.response?.trace.steps.length ?? 0)) updateWhenPlayed = false;
   state.playing = false;
   clearTimeout(timer);
 }
@@ -232,11 +234,24 @@ function trainStatus(text) {
   $("train-status").textContent = text;
 }
 
-/** One step of gradient descent: finish the backward pass, show each update, feed the new values forward. */
+let updateWhenPlayed = false;
+
+/** One step of gradient descent: play the forward and backward passes to the end (at the chosen speed),
+ * then show each update and feed the new values into the next forward pass. */
 async function updateStep() {
   if (!trainedNames().length) { trainStatus("Tick an input to train, or write it as w = param(0.5)."); return; }
+  if (state.position < state.response.trace.steps.length) {
+    updateWhenPlayed = true;
+    trainStatus("Forward, then backward…");
+    play();
+    return;
+  }
+  await applyUpdate();
+}
+
+async function applyUpdate() {
+  updateWhenPlayed = false;
   stop();
-  go(state.response.trace.steps.length);
   try {
     const result = await postJson("/api/train", trainRequest(1));
     $("updates").textContent = updateLines(result, state.lr, state.momentum).join("\n");

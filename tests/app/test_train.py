@@ -108,3 +108,14 @@ def test_gradcheck_agrees_with_finite_differences_on_every_input(client: TestCli
     rows = client.post("/api/gradcheck", json={"source": BY_ID["sigmoid-neuron"].source}).json()
     assert [row["name"] for row in rows] == ["w0", "x0", "w1", "x1", "w2"]
     assert all(row["relative_error"] < 1e-8 for row in rows)
+
+
+def test_the_trained_network_opens_in_the_lab_in_both_views(client: TestClient) -> None:
+    from engine.lang import run
+
+    body = client.post("/api/network", json={"dataset": "xor", "steps": 50, "hidden": [4, 3]}).json()
+    tensor, scalar = run(body["programs"]["tensor"]), run(body["programs"]["scalar"])
+    assert tensor.is_tensor and not scalar.is_tensor
+    assert tensor.output.data.item() == pytest.approx(scalar.output.data, abs=1e-3)  # weights printed to 4 digits
+    groups = {node.get("group") for node in scalar.trace().to_dict()["nodes"]}
+    assert {"layer 1/h1_1 (line 4)", "layer 2/h2_3 (line 11)", "output/out (line 13)"} <= groups

@@ -30,8 +30,9 @@ def shown(x: float) -> str:
 def test_update_step_on_the_sigmoid_neuron_shows_w_minus_lr_times_grad(page: Any, server_url: str) -> None:
     page.goto("/?preset=sigmoid-neuron")
     page.wait_for_selector("#graph .node[data-id]")
-    page.click("#update-step")
-    page.wait_for_function("() => document.querySelector('#updates').textContent.includes('w2')")
+    page.select_option("#speed", "16")
+    page.click("#update-step")  # plays forward and backward first, then updates
+    page.wait_for_function("() => document.querySelector('#updates').textContent.includes('w2')", timeout=20000)
     preset = BY_ID["sigmoid-neuron"]
     step = api(server_url, "/api/train", {"source": preset.source, "lr": 0.5, "steps": 1})
     lines = page.text_content("#updates").split("\n")
