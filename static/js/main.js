@@ -2,13 +2,12 @@
 
 import katex from "../vendor/katex/katex.mjs";
 import Panzoom from "../vendor/panzoom/panzoom.es.js";
-import { createLink, fetchTrace } from "./api.js";
+import { fetchTrace } from "./api.js";
 import { drawInputs, paintLines } from "./editor.js";
-import { formatNumber } from "./format.js";
-import { download, pngBlob, svgDocument } from "./export.js";
 import { GraphView } from "./graph.js";
+import { wireSharing } from "./sharing.js";
 import { decode, encode } from "./state.js";
-import { drawLossCurve, postJson, updateLines } from "./training.js";
+import { createTrainer } from "./trainer.js";
 import { stepSentence, stepTex } from "./stepmath.js";
 import { backwardStart, frameAt, passAt } from "./timeline.js";
 
@@ -26,6 +25,8 @@ const systemTheme = () => localStorage.getItem("theme") ?? (matchMedia("(prefers
 
 let graph;
 let panzoom;
+// (function declarations are hoisted: the trainer can be given them before they appear)
+const trainer = createTrainer({ $, state, runProgram, go, stop, play });
 let timer = null;
 let pending = null;
 
@@ -168,7 +169,7 @@ function go(position) {
   state.position = Math.max(0, Math.min(total, position));
   if (state.position === total) stop();
   showFrame();
-  if (state.position === total && updateWhenPlayed) applyUpdate();
+  if (state.position === total) trainer.reachedEnd();
 }
 
 function play() {
@@ -186,7 +187,7 @@ function tick() {
 }
 
 function stop() {
-  if (state.playing && state.position < (state.response?.trace.steps.length ?? 0)) updateWhenPlayed = false;
+  if (state.playing && state.position < (state.response?.trace.steps.length ?? 0)) trainer.cancelUpdate();
   state.playing = false;
   clearTimeout(timer);
 }
@@ -208,111 +209,12 @@ function renderInputs(inputs) {
   drawInputs($("inputs"), inputs, (name, value) => {
     state.values[name] = value;
     runProgram({ keepPosition: true });
-  }, (name) => trainedNames().includes(name), (name, ticked) => {
-    const names = new Set(trainedNames());
+  }, (name) => trainer.trainedNames().includes(name), (name, ticked) => {
+    const names = new Set(trainer.trainedNames());
     if (ticked) names.add(name); else names.delete(name);
     state.train = [...names];
     syncUrl();
   });
-}
-
-/** The inputs that training changes: the ticked ones, or those the program wrote as param(...). */
-function trainedNames() {
-  const scalars = (state.response?.inputs ?? []).filter((input) => !input.shape || input.shape.length === 0);
-  if (state.train) return state.train.filter((name) => scalars.some((input) => input.name === name));
-  return scalars.filter((input) => input.trainable).map((input) => input.name);
-}
-
-function trainRequest(steps) {
-  state.lr = Number($("lr").value);
-  state.momentum = Number($("momentum").value);
-  return { source: $("source").value, values: state.values, trainable: trainedNames(), lr: state.lr,
-    momentum: state.momentum, steps, zero_grad: $("zero-grad").checked };
-}
-
-function trainStatus(text) {
-  $("train-status").textContent = text;
-}
-
-let updateWhenPlayed = false;
-
-/** One step of gradient descent: play the forward and backward passes to the end (at the chosen speed),
- * then show each update and feed the new values into the next forward pass. */
-async function updateStep() {
-  if (!trainedNames().length) { trainStatus("Tick an input to train, or write it as w = param(0.5)."); return; }
-  if (state.position < state.response.trace.steps.length) {
-    updateWhenPlayed = true;
-    trainStatus("Forward, then backward…");
-    play();
-    return;
-  }
-  await applyUpdate();
-}
-
-async function applyUpdate() {
-  updateWhenPlayed = false;
-  stop();
-  try {
-    const result = await postJson("/api/train", trainRequest(1));
-    $("updates").textContent = updateLines(result, state.lr, state.momentum).join("\n");
-    trainStatus(result.stopped ? `Stopped: ${result.stopped}.` : `Loss before the update: ${formatLoss(result.losses[0])}.`);
-    Object.assign(state.values, result.final);
-    await runProgram();
-  } catch (error) {
-    trainStatus(`Training could not run: ${error.message}`);
-  }
-}
-
-function formatLoss(loss) {
-  return typeof loss === "number" ? formatNumber(loss) : loss;
-}
-
-/** Many steps on the server; then the loss curve, and a scrubber back through every step. */
-async function trainSteps() {
-  if (!trainedNames().length) { trainStatus("Tick an input to train, or write it as w = param(0.5)."); return; }
-  stop();
-  try {
-    const result = await postJson("/api/train", trainRequest(Number($("train-steps").value)));
-    state.training = result;
-    const last = result.steps - 1;
-    $("loss-curve").removeAttribute("hidden");  // an SVG element has no .hidden property
-    $("train-scrub").hidden = false;
-    $("train-scrub").max = String(last);
-    $("train-scrub").value = String(last);
-    drawLossCurve($("loss-curve"), result.losses, last);
-    const end = result.stopped ? ` Stopped: ${result.stopped}${result.flagged ? ` (node ${result.flagged})` : ""}.` : "";
-    trainStatus(`${result.steps} steps: loss ${formatLoss(result.losses[0])} → ${formatLoss(result.losses[last])}.${end}`);
-    await showTrainingStep(last);
-  } catch (error) {
-    trainStatus(`Training could not run: ${error.message}`);
-  }
-}
-
-/** The graph as it was before training step k. */
-async function showTrainingStep(k) {
-  const result = state.training;
-  for (const name of result.trainable) state.values[name] = result.params[name][k];
-  drawLossCurve($("loss-curve"), result.losses, k);
-  await runProgram({ keepPosition: true });
-  go(state.response.trace.steps.length);  // show that step's values and gradients
-}
-
-async function gradientCheck() {
-  try {
-    const rows = await postJson("/api/gradcheck", { source: $("source").value, values: state.values });
-    const body = $("gradcheck-table").querySelector("tbody");
-    body.replaceChildren(...rows.map((row) => {
-      const tr = document.createElement("tr");
-      const error = row.relative_error === null ? "—" : row.relative_error.toExponential(1);
-      for (const text of [row.name, formatLoss(row.autograd), formatLoss(row.numeric), error]) {
-        tr.appendChild(Object.assign(document.createElement("td"), { textContent: text }));
-      }
-      return tr;
-    }));
-    $("gradcheck-table").hidden = false;
-  } catch (error) {
-    trainStatus(`The gradient check could not run: ${error.message}`);
-  }
 }
 
 /** Back to the whole graph: the SVG's viewBox already fits it, so undo any pan and zoom. */
@@ -387,7 +289,7 @@ function wire() {
     $("source").value = option.dataset.source;
     Object.assign(state, { preset: option.value, values: {}, folded: null, selected: null, view: null, train: null,
       lr: null, momentum: null });
-    applyTrainSettings(JSON.parse(option.dataset.train || "{}"));
+    trainer.applyTrainSettings(JSON.parse(option.dataset.train || "{}"));
     stop();
     runProgram();
   });
@@ -399,16 +301,11 @@ function wire() {
   $("stage").addEventListener("panzoomend", rememberView);
   $("viewport").addEventListener("wheel", () => { clearTimeout(viewTimer); viewTimer = setTimeout(rememberView, 300); });
   $("present").addEventListener("click", togglePresent);
-  $("share").addEventListener("click", share);
-  $("export-svg").addEventListener("click", () => download(svgDocument($("graph")), "backprop-lab.svg", "image/svg+xml"));
-  $("export-png").addEventListener("click", async () => download(await pngBlob(svgDocument($("graph"))), "backprop-lab.png"));
-  $("export-json").addEventListener("click", () =>
-    download(JSON.stringify(state.response.trace, null, 1), "backprop-lab-trace.json", "application/json"));
-  $("copy-latex").addEventListener("click", copyLatex);
-  $("update-step").addEventListener("click", updateStep);
-  $("train").addEventListener("click", trainSteps);
-  $("train-scrub").addEventListener("input", () => showTrainingStep(Number($("train-scrub").value)));
-  $("gradcheck").addEventListener("click", gradientCheck);
+  wireSharing({ $, state, setStatus });
+  $("update-step").addEventListener("click", trainer.updateStep);
+  $("train").addEventListener("click", trainer.trainSteps);
+  $("train-scrub").addEventListener("input", () => trainer.showTrainingStep(Number($("train-scrub").value)));
+  $("gradcheck").addEventListener("click", trainer.gradientCheck);
   document.addEventListener("keydown", onKey);
   window.addEventListener("popstate", () => location.reload());
   start(JSON.parse($("initial").textContent));
@@ -430,43 +327,6 @@ function togglePresent() {
   syncUrl();
 }
 
-async function share() {
-  try {
-    const link = await createLink(encode({ ...state, source: $("source").value, preset: null }));
-    const url = new URL(link.url, location.href).href;
-    $("share-link").value = url;
-    $("share-box").hidden = false;
-    $("share-link").select();
-    await navigator.clipboard?.writeText(url).catch(() => {});
-    setStatus("Link ready: copy it from the box.");
-  } catch (error) {
-    setStatus(`The link could not be made: ${error.message}`);
-  }
-}
-
-async function copyLatex() {
-  const frame = frameAt(state.response.trace, state.position);
-  const tex = frame.current ? stepTex(state.response.trace, frame.current, frame) : "";
-  $("latex").value = tex;
-  $("latex-box").hidden = false;
-  $("latex").select();
-  await navigator.clipboard?.writeText(tex).catch(() => {});
-}
-
-/** A preset's suggested training settings (learning rate, steps, zero_grad) into the controls. */
-function applyTrainSettings(settings) {
-  $("summary").textContent = $("preset").selectedOptions[0]?.dataset.summary ?? "";
-  $("lr").value = String(state.lr ?? settings.lr ?? 0.1);
-  $("momentum").value = String(state.momentum ?? settings.momentum ?? 0);
-  $("train-steps").value = String(settings.steps ?? 50);
-  $("zero-grad").checked = settings.zero_grad !== false;
-  $("updates").textContent = "";
-  $("loss-curve").setAttribute("hidden", "");
-  $("train-scrub").hidden = true;
-  $("gradcheck-table").hidden = true;
-  trainStatus("");
-}
-
 /** Open the page as the server prepared it: the URL's state, its first trace (or error), its notices. */
 function start(initial) {
   const { state: decoded, notices } = decode(initial.query);
@@ -475,7 +335,7 @@ function start(initial) {
   state.preset = initial.response || initial.error ? (decoded.source === null ? decoded.preset ?? $("preset").value : null) : null;
   applyTheme();
   applyMode();
-  applyTrainSettings(JSON.parse($("preset").selectedOptions[0]?.dataset.train || "{}"));
+  trainer.applyTrainSettings(JSON.parse($("preset").selectedOptions[0]?.dataset.train || "{}"));
   // the server has already read (and reported on) the program's values; the rest is the browser's
   const own = notices.filter((notice) => !notice.startsWith("The link's values"));
   notify([...initial.notices, ...own]);

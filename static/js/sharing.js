@@ -1,0 +1,40 @@
+// Sharing the current frame: a short link, and exports (SVG, PNG, the trace as JSON, the formula as LaTeX).
+
+import { createLink } from "./api.js";
+import { download, pngBlob, svgDocument } from "./export.js";
+import { encode } from "./state.js";
+import { stepTex } from "./stepmath.js";
+import { frameAt } from "./timeline.js";
+
+/** Wire the Share and Export buttons of the page. */
+export function wireSharing({ $, state, setStatus }) {
+  async function share() {
+    try {
+      const link = await createLink(encode({ ...state, source: $("source").value, preset: null }));
+      const url = new URL(link.url, location.href).href;
+      $("share-link").value = url;
+      $("share-box").hidden = false;
+      $("share-link").select();
+      await navigator.clipboard?.writeText(url).catch(() => {});
+      setStatus("Link ready: copy it from the box.");
+    } catch (error) {
+      setStatus(`The link could not be made: ${error.message}`);
+    }
+  }
+
+  async function copyLatex() {
+    const frame = frameAt(state.response.trace, state.position);
+    const tex = frame.current ? stepTex(state.response.trace, frame.current, frame) : "";
+    $("latex").value = tex;
+    $("latex-box").hidden = false;
+    $("latex").select();
+    await navigator.clipboard?.writeText(tex).catch(() => {});
+  }
+
+  $("share").addEventListener("click", share);
+  $("export-svg").addEventListener("click", () => download(svgDocument($("graph")), "backprop-lab.svg", "image/svg+xml"));
+  $("export-png").addEventListener("click", async () => download(await pngBlob(svgDocument($("graph"))), "backprop-lab.png"));
+  $("export-json").addEventListener("click", () =>
+    download(JSON.stringify(state.response.trace, null, 1), "backprop-lab-trace.json", "application/json"));
+  $("copy-latex").addEventListener("click", copyLatex);
+}
