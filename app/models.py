@@ -46,6 +46,7 @@ class ViewOut(BaseModel):
 class TraceOut(BaseModel):
     source: str
     trace: dict[str, Any] = Field(description="the engine's trace document (see engine/trace.schema.json)")
+    narration: list[str] = Field(description="a plain-language sentence for each step, naming the rule it applies")
     inputs: list[InputOut]
     view: ViewOut
     layout: LayoutOut

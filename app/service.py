@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from engine.lang import run
+from engine.narration import narrate
 
 from .layout import LayoutError, layout
 from .settings import SETTINGS
@@ -36,6 +37,7 @@ def build_trace(source: str, values: dict[str, Any], folded: list[str] | None) -
     return {
         "source": source,
         "trace": document,
+        "narration": narrate(document),
         "inputs": inputs,
         "view": {"folded": graph.folded, "groups": group_paths(nodes), "items": graph.items},
         "layout": positions,

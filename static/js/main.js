@@ -138,7 +138,7 @@ function showFrame() {
     highlightLines(null);
   } else {
     typesetLater(stepTex(trace, step, frame));
-    $("sentence").textContent = stepSentence(trace, step, frame);
+    $("sentence").textContent = state.response.narration?.[state.position - 1] ?? stepSentence(trace, step, frame);
     highlightLines(trace.nodes[step.pass === "forward" || step.seed ? step.node : step.input].span);
   }
   $("play").textContent = state.playing ? "Pause" : "Play";

@@ -86,7 +86,8 @@ def test_keyboard_steps_forward_back_and_jumps_home_and_end(page: Any) -> None:
     assert counter(page).startswith("Ready")
     page.keyboard.press("b")
     assert counter(page) == "Step 6 of 10 · backward pass"
-    assert page.text_content("#sentence") == "Backward starts: the gradient of f with respect to itself is 1."
+    assert page.text_content("#sentence") == (
+        "Backward starts at the output: the gradient of f with respect to itself is 1.")
     page.keyboard.press(" ")
     assert page.get_attribute("#play", "aria-pressed") == "true"
     page.keyboard.press(" ")
@@ -102,7 +103,8 @@ def test_backward_edge_shows_upstream_times_local_and_highlights_the_source_line
     assert page.text_content("#graph .edge-label") == "(−4) × 1 = −4"
     assert page.locator("#graph .edge.active").count() == 1
     assert page.text_content("#backdrop .current-line") == "x = -2"
-    assert "∂f/∂x += (−4) × 1 = −4." in (page.text_content("#sentence") or "")
+    assert page.text_content("#sentence").startswith("The add gate hands the same gradient to both inputs")
+    assert "So ∂f/∂x receives -4 × 1 = -4." in page.text_content("#sentence")
     assert page.locator("#math .katex").count() == 1
 
 
