@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
 from . import errors
-from .routes import api, pages, share, train
+from .rooms import MemoryHub
+from .routes import api, pages, rooms, share, train
 from .security import BodyLimit, SecurityHeaders
 from .settings import SETTINGS
 from .store import open_store
@@ -33,9 +34,11 @@ def create_app() -> FastAPI:
                   description="Type a program, get its computational graph: values forward, gradients back.")
     app.state.links = open_store()
     app.state.run_store = run_in_threadpool
+    app.state.rooms = MemoryHub()
     app.include_router(api.router)
     app.include_router(share.router)
     app.include_router(train.router)
+    app.include_router(rooms.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

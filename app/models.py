@@ -143,3 +143,17 @@ class GradCheckOut(BaseModel):
     autograd: float | str
     numeric: float | str
     relative_error: float | None = Field(description="|autograd − numeric| / max(1, |autograd|, |numeric|)")
+
+
+class RoomIn(BaseModel):
+    """The lab state a live session starts from (its URL query)."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: str = Field(max_length=16384)
+
+
+class RoomOut(BaseModel):
+    code: str = Field(description="six characters to read off the projector")
+    token: str = Field(description="the teacher's secret: whoever holds it drives the room")
+    url: str
+    qr: str

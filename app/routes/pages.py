@@ -75,10 +75,25 @@ def _page(request: Request, context: dict[str, Any]) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def read_lab(request: Request) -> Response:
-    """The lab: editor, graph, step panel and controls; the URL's query is its whole state."""
+async def read_lab(request: Request, room: str | None = None) -> Response:
+    """The lab: editor, graph, step panel and controls; the URL's query is its whole state.
+    With ?room=CODE it follows a live session: it opens on the teacher's current state."""
     query = request.url.query
+    if room is not None:
+        return _page(request, room_context(request, room))
     return _page(request, lab_context(read_state(query), f"/index.json?{query}"))
+
+
+def room_context(request: Request, code: str) -> dict[str, Any]:
+    live = request.app.state.rooms.get(code[:16])
+    if live is None:
+        state = read_state("")
+        state.notices.append(f"There is no live session with the code {code[:16]!r}: it may have ended. "
+                             "This is the lab on its own.")
+        return lab_context(state, "/index.json")
+    context = lab_context(read_state(live.state), f"/api/rooms/{live.code}")
+    context["initial"]["room"] = live.code
+    return context
 
 
 @router.get("/embed", response_class=HTMLResponse, include_in_schema=False)

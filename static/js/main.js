@@ -7,6 +7,7 @@ import { drawInputs, paintLines } from "./editor.js";
 import { GraphView } from "./graph.js";
 import { wireSharing } from "./sharing.js";
 import { decode, encode } from "./state.js";
+import { joinRoom } from "./live.js";
 import { createTrainer } from "./trainer.js";
 import { stepSentence, stepTex } from "./stepmath.js";
 import { backwardStart, frameAt, passAt } from "./timeline.js";
@@ -20,6 +21,7 @@ const state = {
   response: null, position: 0, playing: false, speed: "1", selected: null, values: {}, folded: null,
   theme: null, view: null, mode: "lab", preset: null, source: null, train: null, lr: null, momentum: null,
   training: null,
+  live: null,  // { role, code, connection, detached, latest } during a live session
 };
 const systemTheme = () => localStorage.getItem("theme") ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
 
@@ -53,11 +55,16 @@ function syncUrl(push = false) {
   else urlTimer = setTimeout(() => writeUrl(false), 250);
 }
 
-function writeUrl(push) {
+/** The state as a URL query: the preset's name while its program is unchanged, else the program. */
+function shareableQuery() {
   const presetSource = $("preset").selectedOptions[0]?.dataset.source;
-  const shareable = { ...state, source: state.preset && $("source").value === presetSource ? null : $("source").value };
+  return encode({ ...state, source: state.preset && $("source").value === presetSource ? null : $("source").value });
+}
+
+function writeUrl(push) {
+  if (state.live?.role === "student") return;  // a follower's address stays the room's link
   const path = location.pathname === "/embed" ? "/embed" : "/";
-  const url = `${path}?${encode(shareable)}`;
+  const url = `${path}?${shareableQuery()}`;
   if (url === `${location.pathname}${location.search}`) return;
   history[push ? "pushState" : "replaceState"](null, "", url);
 }
@@ -145,6 +152,7 @@ function showFrame() {
   $("play").setAttribute("aria-pressed", String(state.playing));
   setStatus(state.playing ? "Playing" : "");
   if (!state.playing) syncUrl();
+  if (state.live?.role === "teacher") state.live.connection.send(shareableQuery());
 }
 
 let typesetPending = null;
@@ -238,6 +246,7 @@ function onKey(event) {
     End: () => { stop(); go(trace.steps.length); },
     b: () => { stop(); go(backwardStart(trace) + 1); },
     p: togglePresent,
+    d: toggleDetached,
   };
   const action = actions[event.key];
   if (action) {
@@ -265,7 +274,7 @@ function wire() {
   $("run").addEventListener("click", () => {
     Object.assign(state, { values: {}, folded: null, selected: null, view: null });
     const presetSource = $("preset").selectedOptions[0]?.dataset.source;
-    if ($("source").value !== presetSource) { state.preset = null; $("preset").value = ""; }
+    if ($("source").value !== presetSource) { state.preset = null; $("preset").value = ""; $("summary").textContent = ""; }
     stop();
     runProgram();
   });
@@ -302,6 +311,7 @@ function wire() {
   $("viewport").addEventListener("wheel", () => { clearTimeout(viewTimer); viewTimer = setTimeout(rememberView, 300); });
   $("present").addEventListener("click", togglePresent);
   wireSharing({ $, state, setStatus });
+  $("live").addEventListener("click", goLive);
   $("update-step").addEventListener("click", trainer.updateStep);
   $("train").addEventListener("click", trainer.trainSteps);
   $("train-scrub").addEventListener("input", () => trainer.showTrainingStep(Number($("train-scrub").value)));
@@ -327,6 +337,76 @@ function togglePresent() {
   syncUrl();
 }
 
+/** Start a live session: a room code, a link and a QR code for the class; every step is then sent. */
+async function goLive() {
+  try {
+    const response = await fetch("/api/rooms", { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ state: shareableQuery() }) });
+    const room = await response.json();
+    if (!response.ok) throw new Error(room.error?.message ?? "the session could not start");
+    const connection = joinRoom(room.code, room.token, {
+      onState: () => {}, onError: (message) => setStatus(message),
+      onStatus: (status) => setStatus(status === "connected" ? "Live: students follow every step." : "Reconnecting…"),
+    });
+    state.live = { role: "teacher", code: room.code, connection };
+    $("live-code").textContent = room.code;
+    $("live-link").href = room.url;
+    $("live-link").textContent = new URL(room.url, location.href).href;
+    $("live-qr").src = room.qr;
+    $("live-box").hidden = false;
+    $("live").disabled = true;
+  } catch (error) {
+    setStatus(`Could not go live: ${error.message}`);
+  }
+}
+
+/** Follow a teacher's room: apply every state it sends, unless the student has stepped away (D). */
+function follow(code) {
+  state.live = { role: "student", code, detached: false, latest: null };
+  state.live.connection = joinRoom(code, null, {
+    onState: (query) => {
+      state.live.latest = query;
+      if (!state.live.detached) applyQuery(query);
+    },
+    onError: (message) => showFollow(message),
+    onStatus: (status) => showFollow(status === "connected" ? null : "Reconnecting to the teacher…"),
+  });
+  showFollow(null);
+}
+
+function toggleDetached() {
+  if (state.live?.role !== "student") return;
+  state.live.detached = !state.live.detached;
+  if (!state.live.detached && state.live.latest) applyQuery(state.live.latest);
+  showFollow(null);
+}
+
+function showFollow(message) {
+  const live = state.live;
+  $("follow-box").hidden = false;
+  $("follow-box").textContent = message ?? (live.detached
+    ? `Exploring on your own (room ${live.code}). Press D to follow the teacher again.`
+    : `Following the teacher (room ${live.code}). Press D to explore on your own.`);
+}
+
+/** Show the state a URL query describes: rerun the program if it changed, else just move the frame. */
+async function applyQuery(query) {
+  const { state: next } = decode(query);
+  const option = [...$("preset").options].find((o) => o.value === next.preset);
+  const source = next.source ?? option?.dataset.source ?? $("source").value;
+  const programChanged = source !== $("source").value || JSON.stringify(next.values) !== JSON.stringify(state.values)
+    || JSON.stringify(next.folded) !== JSON.stringify(state.folded);
+  Object.assign(state, { selected: next.selected, theme: next.theme ?? state.theme });
+  if (programChanged) {
+    $("source").value = source;
+    if (option) $("preset").value = option.value;
+    Object.assign(state, { values: next.values, folded: next.folded, preset: next.source === null ? next.preset : null });
+    await runProgram();
+  }
+  stop();
+  go(next.position);
+}
+
 /** Open the page as the server prepared it: the URL's state, its first trace (or error), its notices. */
 function start(initial) {
   const { state: decoded, notices } = decode(initial.query);
@@ -335,6 +415,7 @@ function start(initial) {
   state.preset = initial.response || initial.error ? (decoded.source === null ? decoded.preset ?? $("preset").value : null) : null;
   applyTheme();
   applyMode();
+  if (initial.room) follow(initial.room);
   trainer.applyTrainSettings(JSON.parse($("preset").selectedOptions[0]?.dataset.train || "{}"));
   // the server has already read (and reported on) the program's values; the rest is the browser's
   const own = notices.filter((notice) => !notice.startsWith("The link's values"));
