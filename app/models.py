@@ -19,6 +19,8 @@ class TraceIn(BaseModel):
                                        description="input name → number (or nested lists for a tensor)")
     folded: list[str] | None = Field(default=None, max_length=2000,
                                      description="group paths to show folded; omitted: chosen by size")
+    preset: str | None = Field(default=None, max_length=64,
+                               description="the preset this program is, for its walkthrough")
 
 
 class InputOut(BaseModel):
@@ -47,6 +49,7 @@ class TraceOut(BaseModel):
     source: str
     trace: dict[str, Any] = Field(description="the engine's trace document (see engine/trace.schema.json)")
     narration: list[str] = Field(description="a plain-language sentence for each step, naming the rule it applies")
+    tour: list[dict[str, Any]] = Field(description="the preset's walkthrough: position, node, title, note")
     inputs: list[InputOut]
     view: ViewOut
     layout: LayoutOut

@@ -10,11 +10,14 @@ from engine.lang import run
 from engine.narration import narrate
 
 from .layout import LayoutError, layout
+from .presets import BY_ID
 from .settings import SETTINGS
+from .tours import resolve
 from .view import default_folds, group_paths, visible_graph
 
 
-def build_trace(source: str, values: dict[str, Any], folded: list[str] | None) -> dict[str, Any]:
+def build_trace(source: str, values: dict[str, Any], folded: list[str] | None,
+                preset: str | None = None) -> dict[str, Any]:
     """Run the program and lay its graph out; SourceError or LayoutError when that cannot be done."""
     with np.errstate(all="ignore"):
         program = run(source, values)
@@ -38,6 +41,7 @@ def build_trace(source: str, values: dict[str, Any], folded: list[str] | None) -
         "source": source,
         "trace": document,
         "narration": narrate(document),
+        "tour": resolve(preset, document) if preset in BY_ID and BY_ID[preset].source == source else [],
         "inputs": inputs,
         "view": {"folded": graph.folded, "groups": group_paths(nodes), "items": graph.items},
         "layout": positions,

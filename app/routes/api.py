@@ -20,7 +20,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}, 413: {"mode
 @router.post("/trace", response_model=TraceOut, responses=ERRORS)
 async def create_trace(body: TraceIn) -> dict[str, Any]:
     """Run a program: every node's value and gradient, the step timeline, and the graph's layout."""
-    return await run_in_threadpool(build_trace, body.source, body.values, body.folded)
+    return await run_in_threadpool(build_trace, body.source, body.values, body.folded, body.preset)
 
 
 @router.get("/presets", response_model=list[PresetOut])

@@ -33,7 +33,7 @@ _pages_lock = threading.Lock()
 def initial_trace(state: UrlState) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The first trace, computed here so the page opens complete: (response, None) or (None, error)."""
     try:
-        return build_trace(state.source, state.values, state.folded), None
+        return build_trace(state.source, state.values, state.folded, state.preset), None
     except SourceError as error:
         if state.values and error.kind in ("unknown-input", "bad-input-value"):
             state.notices.append(f"The link's input values do not fit this program ({error.message}); "

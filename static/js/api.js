@@ -1,8 +1,9 @@
 // The JSON API, as the page uses it.
 
 /** POST /api/trace. Resolves to the response body; rejects with {kind, message, line, column}. */
-export async function fetchTrace(source, values = {}, folded = null, signal = undefined) {
+export async function fetchTrace(source, values = {}, folded = null, signal = undefined, preset = null) {
   const body = { source, values };
+  if (preset) body.preset = preset;
   if (folded !== null) body.folded = folded;
   let response;
   try {

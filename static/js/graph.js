@@ -153,7 +153,7 @@ export class GraphView {
   }
 
   /** Show one frame: which values and gradients are known, and which step is playing. */
-  update(frame, selected) {
+  update(frame, selected, hidden = null) {
     const trace = this.trace;
     const current = frame.current;
     for (const parts of this.elements.values()) {
@@ -168,7 +168,8 @@ export class GraphView {
       const grad = frame.grads[node.id];
       const active = Boolean(current) && (current.node === node.id || current.input === node.id);
       // Most nodes do not change from one step to the next: skip them (this keeps big graphs smooth).
-      const signature = `${known}|${grad}|${frame.contributions[node.id].length}|${active}|${selected === node.id}`;
+      const masked = hidden === node.id;  // quiz: this gradient waits for the class's guess
+      const signature = `${known}|${grad}|${frame.contributions[node.id].length}|${active}|${selected === node.id}|${masked}`;
       if (parts.signature === signature) continue;
       parts.signature = signature;
       parts.g.classList.toggle("computed", known);
@@ -176,14 +177,15 @@ export class GraphView {
       parts.g.classList.toggle("active", active);
       parts.g.classList.toggle("selected", selected === node.id);
       parts.g.classList.toggle("nonfinite", Boolean(node.flags) && known);
-      if (item.kind !== "const") this.updateNumbers(parts, node, known, grad, frame);
+      if (item.kind !== "const") this.updateNumbers(parts, node, known, masked ? undefined : grad, frame);
+      if (masked) parts.grad.textContent = "∇ ?";
       const description = nodeDescription(trace, node, frame);
       if (parts.description !== description) {
         parts.g.setAttribute("aria-label", description);
         parts.description = description;
       }
     }
-    this.showEdge(current);
+    this.showEdge(current, hidden !== null);
   }
 
   updateNumbers(parts, node, known, grad, frame) {
@@ -204,7 +206,7 @@ export class GraphView {
   }
 
   /** Highlight the edge of the current backward step and write upstream × local = contribution on it. */
-  showEdge(step) {
+  showEdge(step, masked = false) {
     for (const path of this.lit ?? []) path.classList.remove("active", "forward");
     this.lit = [];
     this.labelLayer.replaceChildren();
@@ -229,7 +231,7 @@ export class GraphView {
     const middle = Math.floor(points.length / 4) * 2;
     const text = trace.kind === "tensor"
       ? `∂ += upstream · ${step.rule}`
-      : `${operand(step.upstream)} × ${operand(step.local)} = ${formatNumber(step.contribution)}`;
+      : `${operand(step.upstream)} × ${operand(step.local)} = ${masked ? "?" : formatNumber(step.contribution)}`;
     // The label's box is sized from its length (13 px monospace: 7.8 px a character) rather than
     // measured, which would force a layout of the whole graph on every step.
     const [x, y] = [points[middle], points[middle + 1] - 8];

@@ -7,6 +7,7 @@ import { drawInputs, paintLines } from "./editor.js";
 import { GraphView } from "./graph.js";
 import { wireSharing } from "./sharing.js";
 import { decode, encode } from "./state.js";
+import { createClassroom } from "./classroom.js";
 import { joinRoom } from "./live.js";
 import { createTrainer } from "./trainer.js";
 import { stepSentence, stepTex } from "./stepmath.js";
@@ -22,6 +23,7 @@ const state = {
   theme: null, view: null, mode: "lab", preset: null, source: null, train: null, lr: null, momentum: null,
   training: null,
   live: null,  // { role, code, connection, detached, latest } during a live session
+  notes: null, quiz: false,
 };
 const systemTheme = () => localStorage.getItem("theme") ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
 
@@ -29,6 +31,7 @@ let graph;
 let panzoom;
 // (function declarations are hoisted: the trainer can be given them before they appear)
 const trainer = createTrainer({ $, state, runProgram, go, stop, play });
+const classroom = createClassroom({ $, state, go: (position) => { stop(); go(position); }, refresh: () => showFrame() });
 let timer = null;
 let pending = null;
 
@@ -80,7 +83,9 @@ async function runProgram({ keepPosition = false } = {}) {
   pending = new AbortController();
   setStatus("Running…");
   try {
-    const response = await fetchTrace($("source").value, state.values, state.folded, pending.signal);
+    const presetSource = $("preset").selectedOptions[0]?.dataset.source;
+    const preset = state.preset && $("source").value === presetSource ? state.preset : null;
+    const response = await fetchTrace($("source").value, state.values, state.folded, pending.signal, preset);
     showResponse(response, keepPosition);
     setError(null);
     syncUrl(!keepPosition);
@@ -92,6 +97,7 @@ async function runProgram({ keepPosition = false } = {}) {
 
 function showResponse(response, keepPosition) {
   $("graph-message").hidden = true;
+  classroom.forget();
   const sameLayout = state.response && state.response.layout.key === response.layout.key;
   state.response = response;
   if (response.view.folded.length || state.folded !== null) state.folded = response.view.folded;
@@ -130,7 +136,9 @@ function setError(error) {
 function showFrame() {
   const { trace } = state.response;
   const frame = frameAt(trace, state.position);
-  graph.update(frame, state.selected);
+  const step = frame.current;
+  const hidden = classroom.showQuiz(step);
+  graph.update(frame, state.selected, hidden ? step.input : null);
   const total = trace.steps.length;
   const pass = passAt(trace, state.position);
   $("counter").textContent = state.position === 0
@@ -138,16 +146,18 @@ function showFrame() {
     : `Step ${state.position} of ${total} · ${pass} pass`;
   $("slider").max = String(total);
   $("slider").value = String(state.position);
-  const step = frame.current;
   if (!step) {
     typesetLater(null);
     $("sentence").textContent = "Press → or Play to run the forward pass.";
     highlightLines(null);
   } else {
-    typesetLater(stepTex(trace, step, frame));
-    $("sentence").textContent = state.response.narration?.[state.position - 1] ?? stepSentence(trace, step, frame);
+    typesetLater(stepTex(trace, step, frame, hidden));
+    $("sentence").textContent = hidden
+      ? "Quiz: what does this edge contribute to the gradient? Type your answer and press Check."
+      : state.response.narration?.[state.position - 1] ?? stepSentence(trace, step, frame);
     highlightLines(trace.nodes[step.pass === "forward" || step.seed ? step.node : step.input].span);
   }
+  classroom.show();
   $("play").textContent = state.playing ? "Pause" : "Play";
   $("play").setAttribute("aria-pressed", String(state.playing));
   setStatus(state.playing ? "Playing" : "");
@@ -247,6 +257,9 @@ function onKey(event) {
     b: () => { stop(); go(backwardStart(trace) + 1); },
     p: togglePresent,
     d: toggleDetached,
+    "]": classroom.next,
+    "[": classroom.previous,
+    q: classroom.toggleQuiz,
   };
   const action = actions[event.key];
   if (action) {
@@ -312,6 +325,12 @@ function wire() {
   $("present").addEventListener("click", togglePresent);
   wireSharing({ $, state, setStatus });
   $("live").addEventListener("click", goLive);
+  $("tour-next").addEventListener("click", classroom.next);
+  $("tour-prev").addEventListener("click", classroom.previous);
+  $("quiz").addEventListener("click", classroom.toggleQuiz);
+  $("quiz-check").addEventListener("click", classroom.check);
+  $("quiz-guess").addEventListener("keydown", (event) => { if (event.key === "Enter") classroom.check(); });
+  $("my-note").addEventListener("change", classroom.saveNote);
   $("update-step").addEventListener("click", trainer.updateStep);
   $("train").addEventListener("click", trainer.trainSteps);
   $("train-scrub").addEventListener("input", () => trainer.showTrainingStep(Number($("train-scrub").value)));

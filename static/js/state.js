@@ -1,7 +1,7 @@
 // The lab's state in the URL: one declarative table, one encoder, one decoder. Pure: no DOM.
 //
 // Format version 1: ?v=1&source=…&values=x:1.5,y:-2&step=7&node=3&folded=a|b&theme=dark&view=1.5,20,-4&mode=lab
-//                   &train=w0,w1&lr=0.5&momentum=0.9
+//                   &train=w0|w1&lr=0.5&momentum=0.9&notes={"6":"ask the class first"}
 // Old links keep working: a version-1 reader ignores keys it does not know, and fills missing ones
 // with their defaults; a later version adds keys and bumps v only if a key changes meaning.
 
@@ -23,6 +23,7 @@ export const FIELDS = [
   { key: "train", field: "train", type: "list", default: null },
   { key: "lr", field: "lr", type: "number", default: null },
   { key: "momentum", field: "momentum", type: "number", default: null },
+  { key: "notes", field: "notes", type: "notes", default: null },
 ];
 
 const TYPES = {
@@ -41,6 +42,19 @@ const TYPES = {
   number: {
     read: (text) => (text !== "" && Number.isFinite(Number(text)) ? Number(text) : undefined),
     write: (value) => String(value),
+  },
+  notes: {
+    read: (text) => {
+      try {
+        const notes = JSON.parse(text);
+        const ok = notes && typeof notes === "object" && !Array.isArray(notes)
+          && Object.entries(notes).every(([k, v]) => /^\d{1,7}$/.test(k) && typeof v === "string");
+        return ok ? notes : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    write: (value) => JSON.stringify(value),
   },
   list: {
     read: (text) => text.split("|").filter(Boolean).slice(0, 200),

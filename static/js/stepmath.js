@@ -31,7 +31,7 @@ function partial(top, bottom) {
 }
 
 /** LaTeX for one step (null for steps without arithmetic to show). */
-export function stepTex(trace, step, frame) {
+export function stepTex(trace, step, frame, hidden = false) {
   const nodes = trace.nodes;
   const node = nodes[step.node];
   const name = texName(node.label);
@@ -52,6 +52,7 @@ export function stepTex(trace, step, frame) {
   const chain = `${partial(out, child)} \\mathrel{+}= ${partial(out, name)} \\cdot ${partial(name, child)}`;
   if (tensor) return chain;
   const arithmetic = `${texOperand(step.upstream)} \\cdot ${texOperand(step.local)} = ${texNumber(step.contribution)}`;
+  if (hidden) return `${chain} = ${texOperand(step.upstream)} \\cdot ${texOperand(step.local)} = \\;?`;
   const parts = frame.contributions[step.input].filter((c) => c.step <= frame.position - 1);
   const total = parts.length > 1
     ? ` \\qquad ${partial(out, child)} = ${parts.map((c) => texOperand(c.value)).join(" + ")} = ${texNumber(step.grad)}`

@@ -1,0 +1,104 @@
+"""Walkthroughs: for each preset, the stops a teacher makes, with a title and a note for the class.
+
+A stop names its moment by what happens there (the forward step of a node, the seed, one edge of the
+backward pass), so it is found in any trace of the preset's program.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Anchor = tuple[str, ...]  # ("forward", node) | ("seed",) | ("edge", from, to) | ("end",)
+T = tuple[Anchor, str, str]
+
+TOURS: dict[str, list[T]] = {
+    "cs231n": [
+        (("forward", "q"), "The add gate", "q adds x and y. Point at the two wires into q; ask what q is."),
+        (("forward", "f"), "The output", "f multiplies q by z. Ask the class for f before you step."),
+        (("seed",), "Start at the end",
+         "The gradient of f with respect to itself is 1: the backward pass starts here."),
+        (("edge", "f", "z"), "Multiply swaps", "∂f/∂z is q's value, 3. Ask: why does z get q's value?"),
+        (("edge", "q", "x"), "Add distributes", "q hands its gradient, −4, unchanged to x (and then to y)."),
+    ],
+    "sigmoid-neuron": [
+        (("forward", "s"), "The weighted sum",
+         "s = w0·x0 + w1·x1 + w2: three multiplies and two adds, folded in one line."),
+        (("forward", "f"), "The sigmoid, gate by gate", "negate, exp, add 1, divide: four gates make σ(s). Ask for f."),
+        (("seed",), "Backward from f", "Start with 1 at f; every gate now multiplies by its local derivative."),
+        (("edge", "s", "w2"), "The bias", "The bias receives exactly ∂f/∂s, about 0.2 = σ(1−σ). Ask why."),
+        (("end",), "All gradients", "Compare ∂f/∂w0 and ∂f/∂x0: each is the other input times ∂f/∂s."),
+    ],
+    "fan-out": [
+        (("forward", "a"), "x feeds a…", "x is used by a = x·y…"),
+        (("forward", "b"), "…and b", "…and by b = x + y: x fans out to two nodes."),
+        (("seed",), "Backward", "Ask: how many contributions will x receive?"),
+        (("end",), "Two contributions",
+         "x received one from a and one from b; its gradient is their sum: that is why += ."),
+    ],
+    "composite": [
+        (("forward", "c"), "C", "The innermost function: c = x²."),
+        (("forward", "f"), "A(B(C(x)))", "Three functions composed. Ask for f."),
+        (("edge", "f", "b"), "A' ", "The outermost derivative first: exp'(b) = exp(b)."),
+        (("end",), "The chain rule", "∂f/∂x is the product of the three local derivatives along the chain."),
+    ],
+    "tanh-neuron": [
+        (("forward", "n"), "The pre-activation", "n = x1·w1 + x2·w2 + b, about 0.88."),
+        (("forward", "o"), "tanh", "o = tanh(n) ≈ 0.7071. Ask for o."),
+        (("edge", "o", "n"), "tanh's slope", "1 − o² = 0.5: the gradient halves through tanh."),
+        (("end",), "Weights", "x2 = 0, so w2 gets no gradient: ask why."),
+    ],
+    "tensor-mlp": [
+        (("forward", "h"), "The hidden layer", "One matmul, one bias, one tanh: each node is a whole matrix."),
+        (("forward", "L"), "The loss", "The mean squared error of 4 predictions."),
+        (("seed",), "Backward", "From now on every edge carries an array: see the heat-maps."),
+        (("end",), "Weight gradients", "∂L/∂W1 has W1's shape: a gradient for every weight."),
+    ],
+    "max-gate": [
+        (("forward", "m"), "max", "m takes the larger of a and b."),
+        (("edge", "m", "a"), "The winner takes it all", "a was larger, so it receives the whole gradient."),
+        (("edge", "m", "b"), "The loser gets nothing", "b receives 0. Ask: what would change if b were 5?"),
+    ],
+    "pitfall-dead-relu": [
+        (("forward", "h"), "A dead ReLU", "The ReLU's input is negative, so h = 0."),
+        (("end",), "No gradient", "w and b get 0: press Train and watch them stay put."),
+    ],
+    "pitfall-exploding": [
+        (("forward", "L"), "A steep loss", "(3w − 2)⁴ is steep: its gradient grows fast."),
+        (("end",), "Too large a step", "With lr = 1.5, press Train: the loss blows up and the node is flagged."),
+    ],
+    "pitfall-vanishing": [
+        (("forward", "f"), "Five sigmoids", "Each squashes its input into (0, 1)."),
+        (("end",), "Vanishing", "∂L/∂x is tiny: each sigmoid multiplied it by at most 1/4."),
+    ],
+    "pitfall-no-zero-grad": [
+        (("forward", "L"), "A simple loss", "(w − 1)²: the minimum is at w = 1."),
+        (("end",), "Forget zero_grad", "Untick 'zero gradients' and Train: the steps pile up and overshoot."),
+    ],
+}
+
+
+def resolve(preset_id: str | None, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The preset's stops as positions in this trace (steps played) and the node to highlight."""
+    names = {node.get("name"): node["id"] for node in document["nodes"] if node.get("name")}
+    stops = []
+    for anchor, title, note in TOURS.get(preset_id or "", []):
+        found = _find(anchor, document, names)
+        if found is not None:
+            stops.append({"position": found[0], "node": found[1], "title": title, "note": note})
+    return stops
+
+
+def _find(anchor: Anchor, document: dict[str, Any], names: dict[Any, int]) -> tuple[int, int] | None:
+    steps = document["steps"]
+    kind = anchor[0]
+    if kind == "end":
+        return len(steps), document["output"]
+    for position, step in enumerate(steps, start=1):
+        if kind == "seed" and step.get("seed"):
+            return position, step["node"]
+        if kind == "forward" and step["pass"] == "forward" and step["node"] == names.get(anchor[1], -1):
+            return position, step["node"]
+        if (kind == "edge" and step["pass"] == "backward" and not step.get("seed")
+                and step["node"] == names.get(anchor[1], -1) and step["input"] == names.get(anchor[2], -1)):
+            return position, step["input"]
+    return None
