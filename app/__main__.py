@@ -8,7 +8,7 @@ import os
 def main() -> None:
     host = os.environ.get("BACKPROP_HOST", os.environ.get("HOST", "127.0.0.1"))
     port = int(os.environ.get("BACKPROP_PORT", os.environ.get("PORT", "8000")))
-    # one process per core: traces are Python work, and each process has its own interpreter lock
+    # one process per core; live rooms are shared between them through the database (app/rooms.py)
     workers = int(os.environ.get("BACKPROP_WORKERS", str(os.cpu_count() or 1)))
     try:
         import uvicorn

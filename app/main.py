@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,12 +11,12 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
-from . import errors
-from .rooms import MemoryHub
+from . import compute, errors
+from .rooms import SQLiteHub
 from .routes import api, pages, rooms, share, train
 from .security import BodyLimit, SecurityHeaders
 from .settings import SETTINGS
-from .store import open_store
+from .store import database_path, open_store
 
 STATIC = pages.ROOT / "static"
 
@@ -26,7 +27,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # collector's full passes short, which keeps the slowest requests close to the typical ones.
     gc.collect()
     gc.freeze()
+    poller = asyncio.create_task(rooms.follow_other_processes(app.state.rooms))
     yield
+    poller.cancel()
+    compute.shutdown()
 
 
 def create_app() -> FastAPI:
@@ -34,7 +38,7 @@ def create_app() -> FastAPI:
                   description="Type a program, get its computational graph: values forward, gradients back.")
     app.state.links = open_store()
     app.state.run_store = run_in_threadpool
-    app.state.rooms = MemoryHub()
+    app.state.rooms = SQLiteHub(database_path())
     app.include_router(api.router)
     app.include_router(share.router)
     app.include_router(train.router)

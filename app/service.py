@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -46,3 +47,10 @@ def build_trace(source: str, values: dict[str, Any], folded: list[str] | None,
         "view": {"folded": graph.folded, "groups": group_paths(nodes), "items": graph.items},
         "layout": positions,
     }
+
+
+def build_trace_json(source: str, values: dict[str, Any], folded: list[str] | None,
+                     preset: str | None = None) -> bytes:
+    """build_trace, already encoded: the worker process does the JSON work, not the event loop."""
+    return json.dumps(build_trace(source, values, folded, preset), ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode()

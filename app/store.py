@@ -75,9 +75,14 @@ class SQLiteStore:
         return None if row is None else row[0]
 
 
+def database_path() -> Path:
+    """The SQLite file for links (and live rooms): BACKPROP_DB, by default data/links.sqlite3."""
+    return Path(os.environ.get("BACKPROP_DB", "data/links.sqlite3"))
+
+
 def open_store() -> LinkStore:
     """The store the settings name: DATABASE_URL (postgresql://… not built yet) or SQLite at BACKPROP_DB."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         raise RuntimeError("a PostgreSQL link store is not part of this version; unset DATABASE_URL to use SQLite")
-    return SQLiteStore(Path(os.environ.get("BACKPROP_DB", "data/links.sqlite3")))
+    return SQLiteStore(database_path())

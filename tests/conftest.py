@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, settings
 
 # Short links made by tests go to a throwaway database, never the developer's data/ folder.
 os.environ.setdefault("BACKPROP_DB", str(Path(tempfile.mkdtemp(prefix="backprop-test-")) / "links.sqlite3"))
+# In-process computation (the default), so tests can observe the layout cache; test_compute.py checks the pool.
+os.environ.setdefault("BACKPROP_COMPUTE_WORKERS", "0")
 
 QUIET = [HealthCheck.too_slow]
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=QUIET)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Response
 
+from ..compute import compute
 from ..errors import error_response
 from ..models import ErrorOut, PresetOut, TraceIn, TraceOut
 from ..presets import BY_ID, PRESETS
-from ..service import build_trace
+from ..service import build_trace_json
 
 router = APIRouter(prefix="/api", tags=["api"])
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}, 413: {"model": ErrorOut},
@@ -18,9 +18,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}, 413: {"mode
 
 
 @router.post("/trace", response_model=TraceOut, responses=ERRORS)
-async def create_trace(body: TraceIn) -> dict[str, Any]:
+async def create_trace(body: TraceIn) -> Response:
     """Run a program: every node's value and gradient, the step timeline, and the graph's layout."""
-    return await run_in_threadpool(build_trace, body.source, body.values, body.folded, body.preset)
+    encoded = await compute(build_trace_json, body.source, body.values, body.folded, body.preset)
+    return Response(encoded, media_type="application/json")
 
 
 @router.get("/presets", response_model=list[PresetOut])

@@ -15,6 +15,7 @@ from engine import TRACE_VERSION
 from engine.datasets import DATASETS
 from engine.lang import SourceError
 
+from ..compute import compute
 from ..errors import error_response
 from ..layout import LayoutError
 from ..presets import PRESETS
@@ -30,24 +31,24 @@ _pages: OrderedDict[tuple[str, str], bytes] = OrderedDict()  # rendered pages of
 _pages_lock = threading.Lock()
 
 
-def initial_trace(state: UrlState) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+async def initial_trace(state: UrlState) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The first trace, computed here so the page opens complete: (response, None) or (None, error)."""
     try:
-        return build_trace(state.source, state.values, state.folded, state.preset), None
+        return await compute(build_trace, state.source, state.values, state.folded, state.preset), None
     except SourceError as error:
         if state.values and error.kind in ("unknown-input", "bad-input-value"):
             state.notices.append(f"The link's input values do not fit this program ({error.message}); "
                                  "the values in the program are used.")
             state.values = {}
-            return initial_trace(state)
+            return await initial_trace(state)
         return None, error.to_dict()
     except LayoutError as error:
         return None, {"kind": "layout-failed", "message": str(error), "line": 1, "column": 1}
 
 
-def lab_context(state: UrlState, json_url: str, share_id: str | None = None) -> dict[str, Any]:
+async def lab_context(state: UrlState, json_url: str, share_id: str | None = None) -> dict[str, Any]:
     """What the lab page shows: the presets, the program, and its first trace (or its error)."""
-    response, error = initial_trace(state)
+    response, error = await initial_trace(state)
     first_line = next((line for line in state.source.splitlines() if line.strip() and not line.startswith("#")), "")
     nodes = len(response["trace"]["nodes"]) if response else 0
     return {
@@ -80,18 +81,18 @@ async def read_lab(request: Request, room: str | None = None) -> Response:
     With ?room=CODE it follows a live session: it opens on the teacher's current state."""
     query = request.url.query
     if room is not None:
-        return _page(request, room_context(request, room))
-    return _page(request, lab_context(read_state(query), f"/index.json?{query}"))
+        return _page(request, await room_context(request, room))
+    return _page(request, await lab_context(read_state(query), f"/index.json?{query}"))
 
 
-def room_context(request: Request, code: str) -> dict[str, Any]:
+async def room_context(request: Request, code: str) -> dict[str, Any]:
     live = request.app.state.rooms.get(code[:16])
     if live is None:
         state = read_state("")
         state.notices.append(f"There is no live session with the code {code[:16]!r}: it may have ended. "
                              "This is the lab on its own.")
-        return lab_context(state, "/index.json")
-    context = lab_context(read_state(live.state), f"/api/rooms/{live.code}")
+        return await lab_context(state, "/index.json")
+    context = await lab_context(read_state(live.state), f"/api/rooms/{live.code}")
     context["initial"]["room"] = live.code
     return context
 
@@ -100,13 +101,13 @@ def room_context(request: Request, code: str) -> dict[str, Any]:
 async def read_embed(request: Request) -> Response:
     """The graph and its controls without the editor, for an iframe in slides (framing allowed)."""
     query = request.url.query
-    return _page(request, lab_context(read_state(query, mode="embed"), f"/index.json?{query}"))
+    return _page(request, await lab_context(read_state(query, mode="embed"), f"/index.json?{query}"))
 
 
 @router.get("/index.json")
 async def read_lab_json(request: Request) -> JSONResponse:
     """The lab page's context as JSON (its JSON twin)."""
-    return JSONResponse(lab_context(read_state(request.url.query), f"/index.json?{request.url.query}"))
+    return JSONResponse(await lab_context(read_state(request.url.query), f"/index.json?{request.url.query}"))
 
 
 @router.get("/s/{link_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -122,7 +123,7 @@ async def read_short_link(request: Request, link_id: str, embed: str | None = No
         if query is None:
             return error_response(404, "not-found", "no link with this id: it may have been mistyped")
         state = read_state(query, mode=mode if mode == "embed" else None)
-        rendered = _page(request, lab_context(state, f"/api/share/{link_id}", share_id=link_id))
+        rendered = _page(request, await lab_context(state, f"/api/share/{link_id}", share_id=link_id))
         cached = bytes(rendered.body)
         with _pages_lock:
             _pages[(link_id, mode)] = cached

@@ -135,3 +135,16 @@ async def broadcast(room: Room, message: str) -> None:
             room.followers.discard(follower)
 
     await asyncio.gather(*(send(f) for f in list(room.followers)))
+
+
+async def follow_other_processes(hub: Any) -> None:
+    """Pass on the states other worker processes received from teachers (for hubs that share rooms)."""
+    if not hasattr(hub, "changed"):
+        return
+    while True:
+        await asyncio.sleep(hub.POLL)
+        try:
+            for room in hub.changed():
+                await broadcast(room, json.dumps({"type": "state", "state": room.state}))
+        except Exception:  # noqa: BLE001 - a failed poll is retried on the next tick
+            continue

@@ -21,5 +21,9 @@ class SourceError(ValueError):
         self.line = line
         self.column = column
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, int, int]]:
+        # rebuilt from its own fields when it crosses a process boundary
+        return (SourceError, (self.kind, self.message, self.line, self.column))
+
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}

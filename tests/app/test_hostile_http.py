@@ -285,7 +285,7 @@ def broken_service(monkeypatch: pytest.MonkeyPatch) -> None:
     def explode(*args: object) -> None:
         raise RuntimeError("a bug in the service")
 
-    monkeypatch.setattr(app.routes.api, "build_trace", explode)
+    monkeypatch.setattr(app.routes.api, "build_trace_json", explode)
 
 
 @pytest.mark.usefixtures("broken_service")
