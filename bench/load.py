@@ -7,21 +7,16 @@ in time; the server is the app as `make run` starts it: one uvicorn process.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 from bench.report import MISSING, Table, verdict
-from tests.app.test_share_durability import free_port
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.servers import free_port, start
 
 SECONDS = 30
 LINK_CONNECTIONS, TRACE_CONNECTIONS = 180, 20
@@ -39,22 +34,6 @@ wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.body = '%s'
 """
-
-
-def serve_like_make_run(db: Path, port: int) -> subprocess.Popen[bytes]:
-    """`python -m app`, as `make run` starts it (one worker process per core)."""
-    environment = {**os.environ, "BACKPROP_DB": str(db), "BACKPROP_PORT": str(port)}
-    server = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=environment,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/presets", timeout=1)  # noqa: S310 - loopback
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("the server did not start")
 
 
 def make_links(base: str, count: int) -> list[str]:
@@ -93,7 +72,7 @@ def run() -> list[Table]:
         return [table]
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
-        server = serve_like_make_run(Path(folder) / "links.sqlite3", port)
+        server = start(Path(folder) / "links.sqlite3", port, like_make_run=True)
         try:
             base = f"http://127.0.0.1:{port}"
             paths = make_links(base, 20)

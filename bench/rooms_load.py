@@ -17,9 +17,8 @@ from pathlib import Path
 
 import websockets
 
-from bench.load import serve_like_make_run
 from bench.report import Table, verdict
-from tests.app.test_share_durability import free_port
+from tests.servers import free_port, start
 
 FOLLOWERS, STEPS, RECONNECTING = 300, 30, 50
 GOAL_MS = 100.0
@@ -74,7 +73,7 @@ def run() -> list[Table]:
                   ["deliveries", "p50", "p99", "max", "errors", "reconnected and caught up", "goal", "result"])
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
-        server = serve_like_make_run(Path(folder) / "links.sqlite3", port)
+        server = start(Path(folder) / "links.sqlite3", port, like_make_run=True)
         try:
             result = asyncio.run(asyncio.wait_for(run_class(f"http://127.0.0.1:{port}"), timeout=60))
         finally:

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from engine import trace_schema
-from tests.app.test_share_durability import free_port, start
+from tests.servers import free_port, start
 
 pytestmark = pytest.mark.browser
 PROGRAM = "a = 2\nb = -3\nc = a * b + a\nf = tanh(c / 4) * b\n"
