@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import os
 
+import uvicorn
+
 
 def main() -> None:
     host = os.environ.get("BACKPROP_HOST", os.environ.get("HOST", "127.0.0.1"))
     port = int(os.environ.get("BACKPROP_PORT", os.environ.get("PORT", "8000")))
     # one process per core; live rooms are shared between them through the database (app/rooms.py)
     workers = int(os.environ.get("BACKPROP_WORKERS", str(os.cpu_count() or 1)))
-    try:
-        import uvicorn
-
-        from app.main import app  # noqa: F401 - checked before uvicorn starts
-    except ImportError:
-        print("The web app is coming; the engine is ready: `python -c 'import engine'`.")
-        return
     # The standard asyncio loop, measured fairer than uvloop here: under 200 busy keep-alive
     # connections uvloop served a few of them seconds late (see bench/load.py), asyncio did not.
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, loop="asyncio", log_level="warning")

@@ -136,6 +136,7 @@ async def read_short_link(request: Request, link_id: str, embed: str | None = No
 def network_context(query: str) -> dict[str, Any]:
     """The network page: the datasets to choose from (the settings themselves live in its URL)."""
     return {"title": "Backprop Lab · Networks", "datasets": list(DATASETS), "theme": None,
+            "description": "A small network learns a dataset: its decision boundary and its loss curve.",
             "json_url": f"/network.json?{query}"}
 
 
