@@ -8,7 +8,7 @@ import { GraphView } from "./graph.js";
 import { wireSharing } from "./sharing.js";
 import { decode, encode } from "./state.js";
 import { createClassroom } from "./classroom.js";
-import { joinRoom } from "./live.js";
+import { createLive } from "./live.js";
 import { createTrainer } from "./trainer.js";
 import { stepSentence, stepTex } from "./stepmath.js";
 import { backwardStart, frameAt, passAt } from "./timeline.js";
@@ -31,6 +31,8 @@ let graph;
 let panzoom;
 // (function declarations are hoisted: the trainer can be given them before they appear)
 const trainer = createTrainer({ $, state, runProgram, go, stop, play });
+const live = createLive({ $, state, setStatus: (text) => setStatus(text), shareableQuery: () => shareableQuery(),
+  runProgram, stop, go });
 const classroom = createClassroom({ $, state, go: (position) => { stop(); go(position); }, refresh: () => showFrame() });
 let timer = null;
 let pending = null;
@@ -256,7 +258,7 @@ function onKey(event) {
     End: () => { stop(); go(trace.steps.length); },
     b: () => { stop(); go(backwardStart(trace) + 1); },
     p: togglePresent,
-    d: toggleDetached,
+    d: live.toggleDetached,
     "]": classroom.next,
     "[": classroom.previous,
     q: classroom.toggleQuiz,
@@ -324,7 +326,7 @@ function wire() {
   $("viewport").addEventListener("wheel", () => { clearTimeout(viewTimer); viewTimer = setTimeout(rememberView, 300); });
   $("present").addEventListener("click", togglePresent);
   wireSharing({ $, state, setStatus });
-  $("live").addEventListener("click", goLive);
+  $("live").addEventListener("click", live.goLive);
   $("tour-next").addEventListener("click", classroom.next);
   $("tour-prev").addEventListener("click", classroom.previous);
   $("quiz").addEventListener("click", classroom.toggleQuiz);
@@ -356,76 +358,6 @@ function togglePresent() {
   syncUrl();
 }
 
-/** Start a live session: a room code, a link and a QR code for the class; every step is then sent. */
-async function goLive() {
-  try {
-    const response = await fetch("/api/rooms", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ state: shareableQuery() }) });
-    const room = await response.json();
-    if (!response.ok) throw new Error(room.error?.message ?? "the session could not start");
-    const connection = joinRoom(room.code, room.token, {
-      onState: () => {}, onError: (message) => setStatus(message),
-      onStatus: (status) => setStatus(status === "connected" ? "Live: students follow every step." : "Reconnecting…"),
-    });
-    state.live = { role: "teacher", code: room.code, connection };
-    $("live-code").textContent = room.code;
-    $("live-link").href = room.url;
-    $("live-link").textContent = new URL(room.url, location.href).href;
-    $("live-qr").src = room.qr;
-    $("live-box").hidden = false;
-    $("live").disabled = true;
-  } catch (error) {
-    setStatus(`Could not go live: ${error.message}`);
-  }
-}
-
-/** Follow a teacher's room: apply every state it sends, unless the student has stepped away (D). */
-function follow(code) {
-  state.live = { role: "student", code, detached: false, latest: null };
-  state.live.connection = joinRoom(code, null, {
-    onState: (query) => {
-      state.live.latest = query;
-      if (!state.live.detached) applyQuery(query);
-    },
-    onError: (message) => showFollow(message),
-    onStatus: (status) => showFollow(status === "connected" ? null : "Reconnecting to the teacher…"),
-  });
-  showFollow(null);
-}
-
-function toggleDetached() {
-  if (state.live?.role !== "student") return;
-  state.live.detached = !state.live.detached;
-  if (!state.live.detached && state.live.latest) applyQuery(state.live.latest);
-  showFollow(null);
-}
-
-function showFollow(message) {
-  const live = state.live;
-  $("follow-box").hidden = false;
-  $("follow-box").textContent = message ?? (live.detached
-    ? `Exploring on your own (room ${live.code}). Press D to follow the teacher again.`
-    : `Following the teacher (room ${live.code}). Press D to explore on your own.`);
-}
-
-/** Show the state a URL query describes: rerun the program if it changed, else just move the frame. */
-async function applyQuery(query) {
-  const { state: next } = decode(query);
-  const option = [...$("preset").options].find((o) => o.value === next.preset);
-  const source = next.source ?? option?.dataset.source ?? $("source").value;
-  const programChanged = source !== $("source").value || JSON.stringify(next.values) !== JSON.stringify(state.values)
-    || JSON.stringify(next.folded) !== JSON.stringify(state.folded);
-  Object.assign(state, { selected: next.selected, theme: next.theme ?? state.theme });
-  if (programChanged) {
-    $("source").value = source;
-    if (option) $("preset").value = option.value;
-    Object.assign(state, { values: next.values, folded: next.folded, preset: next.source === null ? next.preset : null });
-    await runProgram();
-  }
-  stop();
-  go(next.position);
-}
-
 /** Open the page as the server prepared it: the URL's state, its first trace (or error), its notices. */
 function start(initial) {
   const { state: decoded, notices } = decode(initial.query);
@@ -434,7 +366,7 @@ function start(initial) {
   state.preset = initial.response || initial.error ? (decoded.source === null ? decoded.preset ?? $("preset").value : null) : null;
   applyTheme();
   applyMode();
-  if (initial.room) follow(initial.room);
+  if (initial.room) live.follow(initial.room);
   trainer.applyTrainSettings(JSON.parse($("preset").selectedOptions[0]?.dataset.train || "{}"));
   // the server has already read (and reported on) the program's values; the rest is the browser's
   const own = notices.filter((notice) => !notice.startsWith("The link's values"));
