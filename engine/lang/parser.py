@@ -148,24 +148,24 @@ class _Parser:
 
     def call(self, name: Token) -> Expr:
         self.advance()  # (
-        args: list[Expr] = []
-        while not (self.peek().kind == "op" and self.peek().text == ")"):
-            args.append(self.expression(0))
-            if not (self.peek().kind == "op" and self.peek().text == ","):
-                break
-            self.advance()
+        args = self.comma_list(")")
         close = self.expect(")", f"')' to close the call of {name.text}")
-        return Expr("call", _span(name, close), name.text, tuple(args))
+        return Expr("call", _span(name, close), name.text, args)
 
     def array(self, open_: Token) -> Expr:
+        items = self.comma_list("]")
+        close = self.expect("]", f"']' to close the '[' at line {open_.line}, column {open_.column}")
+        return Expr("array", _span(open_, close), "[", items)
+
+    def comma_list(self, closer: str) -> tuple[Expr, ...]:
+        """Expressions separated by commas, up to (not including) `closer`."""
         items: list[Expr] = []
-        while not (self.peek().kind == "op" and self.peek().text == "]"):
+        while not (self.peek().kind == "op" and self.peek().text == closer):
             items.append(self.expression(0))
             if not (self.peek().kind == "op" and self.peek().text == ","):
                 break
             self.advance()
-        close = self.expect("]", f"']' to close the '[' at line {open_.line}, column {open_.column}")
-        return Expr("array", _span(open_, close), "[", tuple(items))
+        return tuple(items)
 
 
 def _describe(token: Token) -> str:
