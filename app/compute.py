@@ -1,48 +1,131 @@
-"""CPU-bound work (traces, layouts, training) runs off the event loop: on a thread by default, or in a
-pool of BACKPROP_COMPUTE_WORKERS processes.
+"""CPU-bound work (traces, layouts, training) runs in a pool of worker processes, never on the event loop.
 
-`make run` serves with one app process per core, which already spreads the work over the cores (and
-measured faster under load than adding a pool beside them); a pool suits a single-process deployment.
+Each task has a deadline: a worker that passes it, or whose client has gone, is killed and replaced,
+so a runaway request cannot starve the server or its health check. In front of the pool, each app
+process keeps a bounded queue (503 with Retry-After when full), a cap on tasks per client (429), and
+a light lane: heavy tasks (training, gradient checks, networks) never take the last free worker, so
+small traces and pages are answered while the heavy ones wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
+import resource
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import nullcontext
 from typing import Any, TypeVar
 
-from fastapi.concurrency import run_in_threadpool
+from pebble import ProcessExpired, ProcessPool
+from starlette.requests import Request
+
+from .settings import SETTINGS, Settings
 
 Result = TypeVar("Result")
-_pool: ProcessPoolExecutor | None = None
+PRELOAD = ["numpy", "app.service", "app.training"]  # imported once, in the process workers fork from
+DISCONNECT_POLL = 0.1  # seconds between checks that the client is still there
 
 
-def _workers() -> int:
-    """BACKPROP_COMPUTE_WORKERS processes (0, the default: work runs on a thread of the app's process)."""
-    raw = os.environ.get("BACKPROP_COMPUTE_WORKERS", "")
-    return int(raw) if raw.isdigit() else 0
+class Busy(Exception):
+    """The queue is full: try again after `retry_after` seconds (503)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
-def pool() -> ProcessPoolExecutor:
-    global _pool
-    if _pool is None:
-        # a fresh interpreter per worker ("spawn"): forking a threaded server is unsafe
-        _pool = ProcessPoolExecutor(max_workers=_workers(), mp_context=multiprocessing.get_context("spawn"))
-    return _pool
+class TooManyTasks(Exception):
+    """One client already has its share of the pool (429)."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
-async def compute(function: Callable[..., Result], *args: Any) -> Result:
-    """Run `function(*args)` in a worker process; its exceptions (SourceError…) come back as they were."""
-    if _workers() == 0:
-        return await run_in_threadpool(function, *args)
-    return await asyncio.get_running_loop().run_in_executor(pool(), function, *args)
+class OverBudget(Exception):
+    """A task passed its deadline or its memory, and was stopped (422)."""
 
 
-def shutdown() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+class ClientGone(Exception):
+    """The client disconnected while its task ran; the task was stopped."""
+
+
+def _limit_worker(memory_bytes: int) -> None:
+    """Runs in each worker as it starts: a hard cap on its address space."""
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+class Compute:
+    """The worker pool of one app process, with its lanes, queue bound and per-client caps."""
+
+    def __init__(self, settings: Settings = SETTINGS) -> None:
+        self.settings = settings
+        self.workers = max(1, settings.compute_workers)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        self.pool = ProcessPool(max_workers=self.workers, initializer=_limit_worker,
+                                initargs=(settings.compute_memory_bytes,), context=context)
+        self.slots = asyncio.Semaphore(self.workers)
+        self.heavy = asyncio.Semaphore(max(1, self.workers - 1))
+        self.waiting = 0
+        self.per_client: Counter[str] = Counter()
+
+    async def run(self, function: Callable[..., Result], *args: Any, request: Request | None = None,
+                  heavy: bool = False, deadline: float | None = None) -> Result:
+        """`function(*args)` in a worker; its exceptions (SourceError…) come back as they were."""
+        client = client_of(request)
+        if self.per_client[client] >= self.settings.compute_per_client:
+            raise TooManyTasks(f"this client already has {self.per_client[client]} computations running; "
+                               "wait for one to finish")
+        if self.waiting >= self.settings.compute_queue:
+            raise Busy("the server is busy computing; try again in a few seconds", retry_after=2)
+        limit = deadline or (self.settings.train_deadline if heavy else self.settings.trace_deadline)
+        self.per_client[client] += 1
+        self.waiting += 1
+        queued = True
+        try:
+            async with self.heavy if heavy else nullcontext():
+                async with self.slots:
+                    self.waiting, queued = self.waiting - 1, False
+                    return await self._submit(function, args, limit, request)
+        finally:
+            self.waiting -= queued
+            self.per_client[client] -= 1
+            if self.per_client[client] <= 0:
+                del self.per_client[client]
+
+    async def _submit(self, function: Callable[..., Result], args: tuple[Any, ...], limit: float,
+                      request: Request | None) -> Result:
+        future = self.pool.schedule(function, args, timeout=limit)
+        waiter = asyncio.wrap_future(future)
+        try:
+            while True:
+                done, _ = await asyncio.wait({waiter}, timeout=DISCONNECT_POLL)
+                if done:
+                    return waiter.result()
+                if request is not None and await request.is_disconnected():
+                    future.cancel()  # kills the worker that runs it; the pool starts another
+                    raise ClientGone()
+        except FutureTimeout:
+            raise OverBudget(f"this needed more than {limit:g} s of computing, the limit for one request; "
+                             "ask for less work (fewer steps, a smaller program)") from None
+        except ProcessExpired:
+            raise OverBudget("this needed more memory than one request may use; ask for less work") from None
+        except (asyncio.CancelledError, CancelledError):
+            future.cancel()
+            raise
+
+    def close(self) -> None:
+        self.pool.stop()
+        self.pool.join(timeout=5)
+
+
+def client_of(request: Request | None) -> str:
+    """Who is asking, for fair shares: the peer address."""
+    if request is None or request.client is None:
+        return "unknown"
+    return request.client.host

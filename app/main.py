@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
-from . import compute, errors
+from . import errors
+from .compute import Compute
 from .rooms import SQLiteHub
 from .routes import api, pages, rooms, share, train
 from .security import BodyLimit, SecurityHeaders
+from .server import BodyTimeout
 from .settings import SETTINGS
 from .store import database_path, open_store
 
@@ -27,10 +29,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # collector's full passes short, which keeps the slowest requests close to the typical ones.
     gc.collect()
     gc.freeze()
+    app.state.compute = Compute()
     poller = asyncio.create_task(rooms.follow_other_processes(app.state.rooms))
     yield
     poller.cancel()
-    compute.shutdown()
+    app.state.compute.close()
 
 
 def create_app() -> FastAPI:
@@ -47,6 +50,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
     app.add_middleware(BodyLimit, limit=SETTINGS.max_body_bytes)
+    app.add_middleware(BodyTimeout)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -13,7 +13,7 @@ Numbers = StrictFloat | StrictInt | list[Any]
 class TraceIn(BaseModel):
     """A program, optional input values that override the ones in its text, and groups to fold."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     source: str = Field(max_length=65536, description="the program, e.g. 'x = 2\\ny = x * x'")
     values: dict[str, Numbers] = Field(default_factory=dict, max_length=2000,
                                        description="input name → number (or nested lists for a tensor)")
@@ -55,6 +55,24 @@ class TraceOut(BaseModel):
     layout: LayoutOut
 
 
+class StepIn(BaseModel):
+    """A tensor program and the index of one of its backward steps."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    source: str = Field(max_length=65536)
+    values: dict[str, Numbers] = Field(default_factory=dict, max_length=2000)
+    step: int = Field(ge=0, le=100_000, description="the step's position in trace.steps")
+
+
+class StepArraysOut(BaseModel):
+    step: int
+    node: int = Field(description="the consumer the gradient comes from")
+    input: int = Field(description="the node receiving the contribution")
+    upstream: Any
+    contribution: Any
+    grad: Any = Field(description="the input's gradient after this contribution")
+
+
 class PresetOut(BaseModel):
     id: str
     title: str
@@ -74,10 +92,21 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
+# what every computing endpoint may answer besides 200: a program error, a body too large, a bad
+# request or a program over its budget, too many requests from one client, or a busy server
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "the program cannot run (kind, message, line, column)"},
+    413: {"model": ErrorOut, "description": "the request body is too large"},
+    422: {"model": ErrorOut, "description": "the request is malformed, or the work is over its budget"},
+    429: {"model": ErrorOut, "description": "this client asked too often (see Retry-After)"},
+    503: {"model": ErrorOut, "description": "the server is busy (see Retry-After)"},
+}
+
+
 class ShareIn(BaseModel):
     """A lab state to keep: the query string of its URL (see static/js/state.js)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     state: str = Field(max_length=65536, description="the URL query, e.g. 'v=1&source=x%20%3D%202&step=3'")
 
 
@@ -90,7 +119,7 @@ class ShareOut(BaseModel):
 class TrainIn(BaseModel):
     """Gradient descent on a program: its output is the loss, its trainable inputs are the parameters."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     source: str = Field(max_length=65536)
     values: dict[str, Numbers] = Field(default_factory=dict, max_length=2000)
     trainable: list[str] | None = Field(default=None, max_length=200,
@@ -103,8 +132,11 @@ class TrainIn(BaseModel):
 
 class TrainOut(BaseModel):
     losses: list[Any] = Field(description="the loss before each step (non-finite spelled out)")
-    params: dict[str, list[Any]] = Field(description="each parameter's value before each step")
-    grads: dict[str, list[Any]] = Field(description="each parameter's gradient at each step")
+    recorded: list[int] = Field(description="the steps (at most 200, evenly spread) whose parameters and "
+                                "gradients are recorded in params and grads")
+    params: dict[str, list[Any]] = Field(description="each parameter's value before each recorded step "
+                                         "(parameters of up to 16 numbers)")
+    grads: dict[str, list[Any]] = Field(description="each parameter's gradient at each recorded step")
     final: dict[str, Any]
     steps: int
     stopped: str | None = Field(description="why training stopped early, if it did")
@@ -115,7 +147,7 @@ class TrainOut(BaseModel):
 class NetworkIn(BaseModel):
     """A small network trained on a generated dataset."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     dataset: Literal["xor", "moons", "circles", "spiral", "regression"] = "xor"
     points: int = Field(default=100, ge=4, le=1000)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
@@ -151,8 +183,14 @@ class GradCheckOut(BaseModel):
 class RoomIn(BaseModel):
     """The lab state a live session starts from (its URL query)."""
 
-    model_config = ConfigDict(extra="forbid")
-    state: str = Field(max_length=16384)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    state: str = Field(max_length=16384, description="at most 16 KiB as UTF-8")
+
+
+class RoomStateOut(BaseModel):
+    code: str
+    state: str
+    followers: int = Field(description="students following now, across every process of the server")
 
 
 class RoomOut(BaseModel):

@@ -1,8 +1,13 @@
 """Live rooms: a teacher drives, students follow. Room state sits behind a small hub interface.
 
-MemoryHub keeps rooms in one process; SQLiteHub keeps them in the links database so every worker
-process of one server shares them. Several servers would share rooms through a broker (Redis pub/sub)
-by implementing RoomHub the same way: followers kept per process, new states fanned out.
+SQLiteHub keeps rooms in the links database so every worker process of one server shares them:
+each process keeps its own sockets (teachers and followers) and polls for states that another
+process received. Several servers would share rooms through a broker (Redis pub/sub) by
+implementing RoomHub the same way.
+
+A room lives while its teacher is connected (each process marks its teachers' rooms every
+HEARTBEAT seconds) and ROOM_TTL seconds after the teacher's last sign of life; the teacher can end
+it at once. One address may run at most MAX_ROOMS_PER_CLIENT rooms at a time.
 """
 
 from __future__ import annotations
@@ -17,8 +22,18 @@ from typing import Protocol
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read off a projector
 CODE_LENGTH = 6
-ROOM_TTL = float(os.environ.get("BACKPROP_ROOM_TTL", str(3 * 3600)))  # seconds of inactivity
+ROOM_TTL = float(os.environ.get("BACKPROP_ROOM_TTL", "600"))  # seconds after the teacher's last sign of life
 MAX_ROOMS = 1000
+MAX_ROOMS_PER_CLIENT = int(os.environ.get("BACKPROP_MAX_ROOMS_PER_CLIENT", "3"))
+HEARTBEAT = 5.0  # seconds between a process's marks that its sockets are still connected
+
+
+class RoomQuota(Exception):
+    """This address already runs as many live rooms as one address may (429)."""
+
+
+class RoomsUnavailable(Exception):
+    """The rooms database cannot be used right now (503)."""
 
 
 @dataclass
@@ -26,50 +41,17 @@ class Room:
     code: str
     token: str
     state: str
-    touched: float = field(default_factory=time.monotonic)
     followers: set[object] = field(default_factory=set)
+    teachers: set[object] = field(default_factory=set)
     version: int = 0
 
 
 class RoomHub(Protocol):
-    def create(self, state: str) -> Room: ...
+    def create(self, state: str, owner: str = "") -> Room: ...
     def get(self, code: str) -> Room | None: ...
     def publish(self, code: str, state: str) -> Room | None: ...
-
-
-class MemoryHub:
-    """Rooms in this process's memory, forgotten after ROOM_TTL seconds without a teacher's update."""
-
-    def __init__(self, ttl: float = ROOM_TTL) -> None:
-        self.ttl = ttl
-        self.rooms: dict[str, Room] = {}
-
-    def create(self, state: str) -> Room:
-        self._expire()
-        if len(self.rooms) >= MAX_ROOMS:
-            raise RuntimeError("too many live rooms on this server; try again later")
-        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-        while code in self.rooms:
-            code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-        room = Room(code, secrets.token_urlsafe(24), state)
-        self.rooms[code] = room
-        return room
-
-    def get(self, code: str) -> Room | None:
-        self._expire()
-        return self.rooms.get(code.upper()) if isinstance(code, str) and len(code) == CODE_LENGTH else None
-
-    def publish(self, code: str, state: str) -> Room | None:
-        room = self.get(code)
-        if room is not None:
-            room.state = state
-            room.touched = time.monotonic()
-        return room
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for code in [c for c, room in self.rooms.items() if now - room.touched > self.ttl]:
-            del self.rooms[code]
+    def end(self, code: str) -> None: ...
+    def follower_count(self, code: str) -> int: ...
 
 
 def is_teacher(room: Room, token: str | None) -> bool:
@@ -77,70 +59,122 @@ def is_teacher(room: Room, token: str | None) -> bool:
 
 
 class SQLiteHub:
-    """Rooms in the links database, so that every app process sees every room: a teacher connected to
-    one process and students connected to another still share one class. Each process polls for new
-    states (every POLL seconds) and passes them to its own followers; Redis pub/sub could replace this."""
+    """Rooms in the links database, shared by every app process of one server."""
 
     POLL = 0.02
 
     def __init__(self, path: Path, ttl: float = ROOM_TTL) -> None:
         self.path, self.ttl = path, ttl
-        self.local: dict[str, Room] = {}  # this process's view: followers and last state seen
+        self.local: dict[str, Room] = {}  # this process's view: its sockets and the last state seen
+        self.marked = 0.0
+        self.process = f"{os.getpid()}-{secrets.token_hex(4)}"  # this hub's row in the followers table
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS rooms (code TEXT PRIMARY KEY, token TEXT NOT NULL, "
                          "state TEXT NOT NULL, version INTEGER NOT NULL, touched REAL NOT NULL)")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(rooms)")}
+        if "owner" not in columns:  # a database from before per-address quotas
+            self._db.execute("ALTER TABLE rooms ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+        self._db.execute("CREATE TABLE IF NOT EXISTS followers (code TEXT NOT NULL, process TEXT NOT NULL, "
+                         "count INTEGER NOT NULL, seen REAL NOT NULL, PRIMARY KEY (code, process))")
 
-    def create(self, state: str) -> Room:
-        self._db.execute("DELETE FROM rooms WHERE touched < ?", (time.time() - self.ttl,))
-        if self._db.execute("SELECT count(*) FROM rooms").fetchone()[0] >= MAX_ROOMS:
+    def _run(self, sql: str, arguments: tuple[object, ...] | list[object] = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, arguments)
+        except sqlite3.Error as error:
+            raise RoomsUnavailable(f"live rooms are unavailable right now ({error}); try again shortly") from None
+
+    def create(self, state: str, owner: str = "") -> Room:
+        self._run("DELETE FROM rooms WHERE touched < ?", (time.time() - self.ttl,))
+        if self._run("SELECT count(*) FROM rooms").fetchone()[0] >= MAX_ROOMS:
             raise RuntimeError("too many live rooms on this server; try again later")
+        if owner and self._run("SELECT count(*) FROM rooms WHERE owner = ?", (owner,)).fetchone()[0] \
+                >= MAX_ROOMS_PER_CLIENT:
+            raise RoomQuota(f"this address already runs {MAX_ROOMS_PER_CLIENT} live rooms; end one to start another")
         while True:
             code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
             token = secrets.token_urlsafe(24)
             try:
-                self._db.execute("INSERT INTO rooms VALUES (?, ?, ?, 0, ?)", (code, token, state, time.time()))
+                self._run("INSERT INTO rooms (code, token, state, version, touched, owner) VALUES (?, ?, ?, 0, ?, ?)",
+                          (code, token, state, time.time(), owner))
                 break
-            except sqlite3.IntegrityError:
-                continue
+            except RoomsUnavailable:
+                if self._run("SELECT 1 FROM rooms WHERE code = ?", (code,)).fetchone() is None:
+                    raise  # not a clash of codes: the database itself failed
         return self._remember(code, token, state, 0)
 
     def get(self, code: str) -> Room | None:
         if not isinstance(code, str) or len(code) != CODE_LENGTH:
             return None
-        row = self._db.execute("SELECT token, state, version, touched FROM rooms WHERE code = ?",
-                               (code.upper(),)).fetchone()
+        code = code.upper()
+        row = self._run("SELECT token, state, version, touched FROM rooms WHERE code = ?", (code,)).fetchone()
         if row is None or time.time() - row[3] > self.ttl:
-            self.local.pop(code.upper(), None)
+            self.local.pop(code, None)
             return None
-        room = self.local.get(code.upper()) or self._remember(code.upper(), row[0], row[1], row[2])
+        room = self.local.get(code) or self._remember(code, row[0], row[1], row[2])
         room.state = row[1]
         return room
 
     def publish(self, code: str, state: str) -> Room | None:
         room = self.get(code)
         if room is not None:
-            self._db.execute("UPDATE rooms SET state = ?, version = version + 1, touched = ? WHERE code = ?",
-                             (state, time.time(), room.code))
+            self._run("UPDATE rooms SET state = ?, version = version + 1, touched = ? WHERE code = ?",
+                      (state, time.time(), room.code))
             room.state = state
-            room.version = self._db.execute("SELECT version FROM rooms WHERE code = ?", (room.code,)).fetchone()[0]
+            room.version = self._run("SELECT version FROM rooms WHERE code = ?", (room.code,)).fetchone()[0]
         return room
 
-    def changed(self) -> list[Room]:
-        """Rooms with followers here whose state another process has changed since this one last looked."""
-        watched = [room for room in self.local.values() if room.followers]
+    def end(self, code: str) -> None:
+        self._run("DELETE FROM rooms WHERE code = ?", (code,))
+        self._run("DELETE FROM followers WHERE code = ?", (code,))
+
+    def follower_count(self, code: str) -> int:
+        """Students following this room in every process (counts not refreshed lately are stale)."""
+        row = self._run("SELECT coalesce(sum(count), 0) FROM followers WHERE code = ? AND seen > ?",
+                        (code, time.time() - 3 * HEARTBEAT)).fetchone()
+        return int(row[0])
+
+    def mark(self, room: Room) -> None:
+        """Record this process's follower count for a room now (after a join or a leave)."""
+        self._run("INSERT INTO followers (code, process, count, seen) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (code, process) DO UPDATE SET count = excluded.count, seen = excluded.seen",
+                  (room.code, self.process, len(room.followers), time.time()))
+
+    def heartbeat(self) -> None:
+        """Every HEARTBEAT seconds: a connected teacher keeps its room alive; follower counts stay fresh."""
+        now = time.time()
+        if now - self.marked < HEARTBEAT:
+            return
+        self.marked = now
+        for room in list(self.local.values()):
+            if room.teachers:
+                self._run("UPDATE rooms SET touched = ? WHERE code = ?", (now, room.code))
+            if room.followers or room.teachers:
+                self.mark(room)
+        self._run("DELETE FROM followers WHERE seen < ?", (now - 3 * HEARTBEAT,))
+
+    def changed(self) -> tuple[list[Room], list[Room]]:
+        """Rooms with sockets here whose state another process changed since this one last looked,
+        and rooms with sockets here that have ended (or expired)."""
+        watched = [room for room in self.local.values() if room.followers or room.teachers]
         if not watched:
-            return []
+            return [], []
         marks = ",".join("?" * len(watched))
-        rows = self._db.execute(f"SELECT code, state, version FROM rooms WHERE code IN ({marks})",  # noqa: S608
-                                [room.code for room in watched]).fetchall()
-        fresh = []
-        for code, state, version in rows:
-            room = self.local[code]
+        rows = self._run(f"SELECT code, state, version, touched FROM rooms WHERE code IN ({marks})",  # noqa: S608
+                         [room.code for room in watched]).fetchall()
+        alive = {code: (state, version) for code, state, version, touched in rows if time.time() - touched <= self.ttl}
+        fresh, gone = [], []
+        for room in watched:
+            if room.code not in alive:
+                gone.append(room)
+                self.local.pop(room.code, None)
+                continue
+            state, version = alive[room.code]
             if version > room.version:
                 room.state, room.version = state, version
                 fresh.append(room)
-        return fresh
+        return fresh, gone
 
     def _remember(self, code: str, token: str, state: str, version: int) -> Room:
         room = Room(code, token, state)

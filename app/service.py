@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.lang import run
+from engine.lang import SourceError, run
 from engine.narration import narrate
+from engine.trace import Trace
+from engine.trace_tensor import step_arrays
 
 from .layout import LayoutError, layout
 from .presets import BY_ID
@@ -22,7 +24,9 @@ def build_trace(source: str, values: dict[str, Any], folded: list[str] | None,
     """Run the program and lay its graph out; SourceError or LayoutError when that cannot be done."""
     with np.errstate(all="ignore"):
         program = run(source, values)
-        document = program.trace().to_dict()
+        recorded = program.trace()
+        check_budget(recorded)
+        document = recorded.to_dict()
     nodes = document["nodes"]
     folds = default_folds(nodes, SETTINGS.fold_threshold) if folded is None else folded
     graph = visible_graph(nodes, folds)
@@ -49,8 +53,61 @@ def build_trace(source: str, values: dict[str, Any], folded: list[str] | None,
     }
 
 
+def check_budget(recorded: Trace) -> None:
+    """Refuse, before encoding, a trace whose document would hold more numbers than one may send;
+    the error points at the line where the running count passed the limit."""
+    counts = recorded.numbers_by_node()
+    total, limit = sum(counts), SETTINGS.max_trace_numbers
+    if total <= limit:
+        return
+    running = 0
+    for node, count in zip(recorded.nodes, counts):
+        running += count
+        if running > limit:
+            span = node.span or {"line": 1, "column": 1}
+            raise SourceError("trace-too-large", f"this program's trace would hold {total:,} numbers in all "
+                              f"(values, gradients and backward steps); the limit is {limit:,}. Use smaller "
+                              "tensors, or fewer of them", span["line"], span["column"])
+
+
+def encode(data: Any) -> str:
+    """Compact JSON, also safe inside an HTML <script> element: <, >, & and ' are escaped."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+
+
 def build_trace_json(source: str, values: dict[str, Any], folded: list[str] | None,
                      preset: str | None = None) -> bytes:
-    """build_trace, already encoded: the worker process does the JSON work, not the event loop."""
-    return json.dumps(build_trace(source, values, folded, preset), ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode()
+    """build_trace, already encoded: the worker process does the JSON work, not the event loop.
+    A document over the byte budget is refused rather than sent."""
+    return _bounded(build_trace(source, values, folded, preset))
+
+
+def _bounded(response: dict[str, Any]) -> bytes:
+    encoded = encode(response).encode()
+    if len(encoded) > SETTINGS.max_trace_bytes:
+        raise SourceError("trace-too-large", f"this program's trace is {len(encoded):,} bytes of JSON; the limit "
+                          f"is {SETTINGS.max_trace_bytes:,}. Use smaller tensors, or fewer of them", 1, 1)
+    return encoded
+
+
+def build_page_trace(source: str, values: dict[str, Any], folded: list[str] | None,
+                     preset: str | None = None) -> tuple[bytes, int]:
+    """build_trace_json for a page, with the node count its description gives."""
+    response = build_trace(source, values, folded, preset)
+    return _bounded(response), len(response["trace"]["nodes"])
+
+
+def build_step_json(source: str, values: dict[str, Any], index: int) -> bytes:
+    """One backward step of a tensor program with its arrays in full (the trace sends large ones summarised)."""
+    with np.errstate(all="ignore"):
+        recorded = run(source, values).trace()
+        if not recorded.is_tensor:
+            raise SourceError("not-tensor", "this program has no tensors: its steps already hold every number", 1, 1)
+        if not 0 <= index < len(recorded.steps):
+            raise SourceError("bad-step", f"there is no step {index}: the trace has {len(recorded.steps)}", 1, 1)
+        try:
+            arrays = step_arrays(recorded, index)
+        except IndexError:
+            raise SourceError("bad-step", f"step {index} is not a backward edge, so it has no arrays", 1, 1) from None
+    return encode(arrays).encode()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -14,12 +16,15 @@ from typing import Protocol
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 16 random bytes, base64url without padding: 128 bits
 MAX_STATE_BYTES = 16 * 1024
 
+log = logging.getLogger("backprop_lab")
+
 
 class LinkStore(Protocol):
     """Where shared states live. A PostgreSQL backend for several app servers would implement this."""
 
     def put(self, state: str) -> tuple[str, bool]:
-        """Store a state; return its id and whether it is new (the same state keeps its first id)."""
+        """Store a state; return its id and whether it is new (the same state keeps its first id).
+        Raises StoreUnavailable when the state could not be stored durably."""
         ...
 
     def get(self, link_id: str) -> str | None:
@@ -31,47 +36,142 @@ def new_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+class StoreUnavailable(RuntimeError):  # noqa: N818 - named for the answer: 503 Service Unavailable
+    """The link database cannot be used right now: a link was not saved (or not read). Answered 503."""
+
+
+NOT_SAVED = "the link was not saved: the link database is unavailable right now; please try again later"
+NOT_READ = "the link could not be read: the link database is unavailable right now; please try again later"
+SCHEMA = ("CREATE TABLE IF NOT EXISTS links (id TEXT PRIMARY KEY, digest TEXT NOT NULL UNIQUE, "
+          "state TEXT NOT NULL, created REAL NOT NULL DEFAULT (julianday('now')))")
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=True)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute(SCHEMA)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` now (device, inode), or None when there is none."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def check_database(path: Path) -> str | None:
+    """None when links can be written at `path`, else one line saying why not: checked before serving."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = _open(path)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO links (id, digest, state) VALUES (?, ?, '')", (new_id(), f"check {new_id()}"))
+            db.execute("ROLLBACK")
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        return f"cannot use the link database at {path}: {reason} (set BACKPROP_DB to a writable path)"
+    return None
+
+
 class SQLiteStore:
-    """SQLite in WAL mode with synchronous=FULL: a link whose creation returned is on disk."""
+    """SQLite in WAL mode with synchronous=FULL: a link whose creation returned is on disk.
+
+    Each thread keeps a connection to the file it opened. A file deleted or replaced under a connection
+    still takes its writes, which would then be lost at restart: so a write reopens the path when it
+    holds another file, checks before and after COMMIT that the file is still the one open, and raises
+    StoreUnavailable (never reports success) when it is not, or when SQLite refuses the write.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._connection() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS links (id TEXT PRIMARY KEY, digest TEXT NOT NULL UNIQUE, "
-                       "state TEXT NOT NULL, created REAL NOT NULL DEFAULT (julianday('now')))")
+        self._connection(writing=True)
 
-    def _connection(self) -> sqlite3.Connection:
+    def _connection(self, writing: bool = False) -> sqlite3.Connection:
+        """This thread's connection, reopened when the path holds another file (or, to write, none)."""
         db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=True)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            self._local.db = db
+        if db is not None:
+            current = _identity(self.path)
+            if current is None and not writing:
+                return db  # deleted while open: reads still answer from the open file
+            if current is not None and current == self._local.identity:
+                return db
+            log.warning("link database %s was deleted or replaced while open; opening it anew", self.path)
+            self._forget()
+        db = _open(self.path)
+        self._local.db, self._local.identity = db, _identity(self.path)
         return db
+
+    def _forget(self) -> None:
+        db, self._local.db = getattr(self._local, "db", None), None
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+
+    def _require_same_file(self) -> None:
+        current = _identity(self.path)
+        if current is None or current != self._local.identity:
+            raise StoreUnavailable(f"{self.path} was deleted or replaced while open")
 
     def put(self, state: str) -> tuple[str, bool]:
         digest = hashlib.sha256(state.encode()).hexdigest()
-        db = self._connection()
+        cached = getattr(self._local, "db", None) is not None
+        try:
+            try:
+                return self._put(digest, state)
+            except sqlite3.OperationalError as error:
+                if not (cached and error.sqlite_errorname.startswith("SQLITE_READONLY")):
+                    raise
+                # a read opened this connection while the file was read-only; the file may be writable now
+                self._forget()
+                return self._put(digest, state)
+        except (sqlite3.DatabaseError, StoreUnavailable) as error:
+            self._forget()
+            log.warning("link database %s: a write failed: %s", self.path, error)
+            raise StoreUnavailable(NOT_SAVED) from error
+
+    def _put(self, digest: str, state: str) -> tuple[str, bool]:
+        db = self._connection(writing=True)
         db.execute("BEGIN IMMEDIATE")  # one write, one transaction
         try:
             row = db.execute("SELECT id FROM links WHERE digest = ?", (digest,)).fetchone()
             if row is not None:
-                db.execute("COMMIT")
-                return row[0], False
-            link_id = new_id()
-            db.execute("INSERT INTO links (id, digest, state) VALUES (?, ?, ?)", (link_id, digest, state))
+                link = row[0], False
+            else:
+                link = new_id(), True
+                db.execute("INSERT INTO links (id, digest, state) VALUES (?, ?, ?)", (link[0], digest, state))
+            self._require_same_file()
             db.execute("COMMIT")
-            return link_id, True
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
             raise
+        self._require_same_file()  # a COMMIT into a file deleted meanwhile returns, but is lost
+        return link
 
     def get(self, link_id: str) -> str | None:
         if not ID_PATTERN.match(link_id):
             return None
-        row = self._connection().execute("SELECT state FROM links WHERE id = ?", (link_id,)).fetchone()
+        try:
+            row = self._connection(writing=False).execute("SELECT state FROM links WHERE id = ?",
+                                                          (link_id,)).fetchone()
+        except sqlite3.DatabaseError as error:
+            self._forget()
+            log.warning("link database %s: a read failed: %s", self.path, error)
+            raise StoreUnavailable(NOT_READ) from error
         return None if row is None else row[0]
 
 

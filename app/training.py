@@ -13,8 +13,41 @@ from engine.lang import SourceError, run
 from engine.nn import TensorMLP
 from engine.train import SGD, train
 
+from .service import encode
+from .settings import SETTINGS
+
 MAX_PARAMETERS = 10_000
 GRID = 40  # the decision boundary is sampled on GRID × GRID points
+MAX_RECORDED = 200  # steps whose parameters and gradients a training run sends back, evenly spread
+MAX_RECORDED_SIZE = 16  # a parameter with more numbers than this has no trajectory, only its final value
+
+
+def check_work(what: str, runs: int, per_run: int, hint: str) -> None:
+    """Refuse work whose estimate passes the budget of one request (BACKPROP_MAX_TRAIN_WORK, in ns)."""
+    total, limit = runs * per_run, SETTINGS.max_train_work
+    if total > limit:
+        most = max(0, limit // max(1, per_run))
+        raise SourceError("too-much-work", f"{what} needs about {total / 1e9:.1f} s of computing; one request may "
+                          f"use {limit / 1e9:.1f} s. {hint.format(most=most)}", 1, 1)
+
+
+def recorded_steps(steps: int) -> list[int]:
+    """At most MAX_RECORDED step indices from 0 to steps - 1, evenly spread, both ends included."""
+    if steps <= MAX_RECORDED:
+        return list(range(steps))
+    return sorted({round(k * (steps - 1) / (MAX_RECORDED - 1)) for k in range(MAX_RECORDED)})
+
+
+def train_program_json(*args: Any) -> bytes:
+    return encode(train_program(*args)).encode()
+
+
+def train_network_json(*args: Any) -> bytes:
+    return encode(train_network(*args)).encode()
+
+
+def check_gradients_json(*args: Any) -> bytes:
+    return encode(check_gradients(*args)).encode()
 
 
 def _finite(x: Any) -> bool:
@@ -28,10 +61,15 @@ def train_program(source: str, values: dict[str, Any], trainable: list[str] | No
         program = run(source, values)
         names = trainable if trainable is not None else program.trainable
         _check_trainable(program, names)
+        check_work(f"training this program for {steps:,} steps", steps, program.work,
+                   "Ask for at most {most:,} steps, or make the program smaller.")
         current = {name: _plain(program.inputs[name].data) for name in names}
+        record = set(recorded_steps(steps))
+        traced = [name for name in names if np.size(program.inputs[name].data) <= MAX_RECORDED_SIZE]
+        recorded: list[int] = []
         losses: list[float | str] = []
-        trajectory: dict[str, list[Any]] = {name: [] for name in names}
-        grads: dict[str, list[Any]] = {name: [] for name in names}
+        trajectory: dict[str, list[Any]] = {name: [] for name in traced}
+        grads: dict[str, list[Any]] = {name: [] for name in traced}
         velocity: dict[str, Any] = {name: 0.0 for name in names}
         piled: dict[str, Any] = {name: 0.0 for name in names}  # gradients never zeroed (the pitfall)
         stopped, flagged = None, None
@@ -39,8 +77,11 @@ def train_program(source: str, values: dict[str, Any], trainable: list[str] | No
             graph = run(source, {**values, **current})
             loss = float(graph.output.data)
             losses.append(loss if math.isfinite(loss) else str(loss))
-            for name in names:
-                trajectory[name].append(current[name])
+            keep = step in record
+            if keep:
+                recorded.append(step)
+                for name in traced:
+                    trajectory[name].append(current[name])
             if not math.isfinite(loss):
                 stopped, flagged = f"the loss became {loss} at step {step}", graph.output.name
                 break
@@ -54,7 +95,8 @@ def train_program(source: str, values: dict[str, Any], trainable: list[str] | No
                 stopped, flagged = f"the gradient of {bad} became non-finite at step {step}", bad
                 break
             for name in names:
-                grads[name].append(_plain(step_grads[name]))
+                if keep and name in grads:
+                    grads[name].append(_plain(step_grads[name]))
                 velocity[name] = momentum * np.asarray(velocity[name]) + step_grads[name]
                 updated = np.asarray(current[name]) - lr * velocity[name]
                 if not _finite(updated):
@@ -63,7 +105,11 @@ def train_program(source: str, values: dict[str, Any], trainable: list[str] | No
                 current[name] = _plain(updated)
             if stopped:
                 break
-    return {"losses": losses, "params": trajectory, "grads": grads, "final": current,
+    if recorded and recorded[-1] != len(losses) - 1:  # stopped early: keep the last step it took
+        recorded.append(len(losses) - 1)
+        for name in traced:
+            trajectory[name].append(current[name])
+    return {"losses": losses, "recorded": recorded, "params": trajectory, "grads": grads, "final": current,
             "steps": len(losses), "stopped": stopped, "flagged": flagged, "trainable": names}
 
 
@@ -92,6 +138,12 @@ def train_network(dataset: str, points: int, seed: int, hidden: list[int], activ
     count = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     if count > MAX_PARAMETERS:
         raise SourceError("too-large", f"this network has {count:,} parameters; the limit is {MAX_PARAMETERS:,}", 1, 1)
+    # per step: each weight meets each point three times (forward, and both backward products), each
+    # unit's output some ten elementwise ops; per frame: the boundary's GRID² points forward once
+    per_step = 3 * points * count + 30 * 10 * points * sum(sizes[1:]) + 20_000 * 10 * len(sizes)
+    per_frame = GRID * GRID * count + 30 * 10 * GRID * GRID * sum(sizes[1:])
+    check_work(f"training this network for {steps:,} steps", 1, steps * per_step + min(frames, steps) * per_frame,
+               "Use fewer steps, points or hidden units.")
     model = TensorMLP(x.shape[1], [*hidden, outputs], activation=activation, rng=np.random.default_rng(seed))
     labels = y[:, 0].astype(int)
 
@@ -175,8 +227,10 @@ def check_gradients(source: str, values: dict[str, Any]) -> list[dict[str, Any]]
     """Autograd against central finite differences for every scalar input of a program."""
     with np.errstate(all="ignore"):
         program = run(source, values)
-        program.output.backward()
         base = {name: float(node.data) for name, node in program.inputs.items() if np.ndim(node.data) == 0}
+        check_work(f"checking {len(base)} inputs ({2 * len(base) + 1} runs of the program)", 2 * len(base) + 1,
+                   program.work, "Check a smaller program, or one with fewer inputs.")
+        program.output.backward()
         rows = []
         for name, value in base.items():
             h = 1e-6 * max(1.0, abs(value))

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 from .presets import BY_ID, PRESETS
 
 STATE_VERSION = 1
-VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]{0,31}):(-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)$")
+VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]{0,31}):(-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)$")
 
 
 @dataclass

@@ -113,9 +113,27 @@ class Trace:
             entry["arg"] = list(arg) if isinstance(arg, tuple) else arg
         return entry
 
+    def numbers_by_node(self) -> list[int]:
+        """How many numbers the trace document holds for each node: its value and gradient, and the
+        arrays of the backward steps into it. What a trace costs to send grows with their sum."""
+        counts = [int(np.size(node.data)) + (0 if grad is None else int(np.size(grad)))
+                  for node, grad in zip(self.nodes, self.grads)]
+        for step in self.steps:
+            if "input" in step:
+                counts[step["input"]] += sum(_count(step[key]) for key in ("upstream", "contribution", "grad"))
+        return counts
+
     def input_labels(self, i: int) -> list[str]:
         """The labels of node i's inputs, followed by its argument where the formula shows one."""
         return _with_arg(self.nodes[i], [self.labels[j] for j in self.inputs[i]])
+
+
+def _count(field: Any) -> int:
+    if isinstance(field, list):
+        return int(np.size(field))
+    if isinstance(field, dict):
+        return 0 if "ref" in field else 5
+    return 1
 
 
 def _scalar_steps(t: Trace) -> tuple[list[Any], list[dict[str, Any]]]:

@@ -10,8 +10,12 @@ from hypothesis import HealthCheck, settings
 
 # Short links made by tests go to a throwaway database, never the developer's data/ folder.
 os.environ.setdefault("BACKPROP_DB", str(Path(tempfile.mkdtemp(prefix="backprop-test-")) / "links.sqlite3"))
-# In-process computation (the default), so tests can observe the layout cache; test_compute.py checks the pool.
-os.environ.setdefault("BACKPROP_COMPUTE_WORKERS", "0")
+# One test client asks far more often than one person does: the per-client rates are raised for the
+# suite (servers started by tests inherit them); tests/app/test_quotas.py sets its own small ones.
+for _variable in ("BACKPROP_RATE_TRACE", "BACKPROP_RATE_TRAIN", "BACKPROP_RATE_LINKS", "BACKPROP_RATE_ROOMS"):
+    os.environ.setdefault(_variable, "100000/second")
+os.environ.setdefault("BACKPROP_COMPUTE_PER_CLIENT", "64")
+os.environ.setdefault("BACKPROP_MAX_ROOMS_PER_CLIENT", "100000")
 
 QUIET = [HealthCheck.too_slow]
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=QUIET)

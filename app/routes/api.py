@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from ..compute import compute
 from ..errors import error_response
-from ..models import ErrorOut, PresetOut, TraceIn, TraceOut
+from ..models import ERRORS, ErrorOut, PresetOut, StepArraysOut, StepIn, TraceIn, TraceOut
 from ..presets import BY_ID, PRESETS
-from ..service import build_trace_json
+from ..quotas import quota
+from ..service import build_step_json, build_trace_json
 
 router = APIRouter(prefix="/api", tags=["api"])
-ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}, 413: {"model": ErrorOut},
-                                           422: {"model": ErrorOut}, 503: {"model": ErrorOut}}
 
 
-@router.post("/trace", response_model=TraceOut, responses=ERRORS)
-async def create_trace(body: TraceIn) -> Response:
-    """Run a program: every node's value and gradient, the step timeline, and the graph's layout."""
-    encoded = await compute(build_trace_json, body.source, body.values, body.folded, body.preset)
+@router.post("/trace", response_model=TraceOut, responses=ERRORS, dependencies=[Depends(quota("trace"))])
+async def create_trace(body: TraceIn, request: Request) -> Response:
+    """Run a program: every node's value and gradient, the step timeline, and the graph's layout.
+    Large tensors appear in the steps as summaries; /api/trace/step gives one step's arrays in full."""
+    encoded = await request.app.state.compute.run(build_trace_json, body.source, body.values, body.folded,
+                                                  body.preset, request=request)
+    return Response(encoded, media_type="application/json")
+
+
+@router.post("/trace/step", response_model=StepArraysOut, responses=ERRORS, dependencies=[Depends(quota("trace"))])
+async def read_step_arrays(body: StepIn, request: Request) -> Response:
+    """One backward step of a tensor program with its upstream, contribution and gradient arrays in full."""
+    encoded = await request.app.state.compute.run(build_step_json, body.source, body.values, body.step,
+                                                  request=request)
     return Response(encoded, media_type="application/json")
 
 

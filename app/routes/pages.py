@@ -2,55 +2,72 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from engine import TRACE_VERSION
 from engine.datasets import DATASETS
 from engine.lang import SourceError
 
-from ..compute import compute
+from ..cache import ByteCache
+from ..compute import Busy, OverBudget, TooManyTasks
 from ..errors import error_response
 from ..layout import LayoutError
 from ..presets import PRESETS
 from ..security import EMBED_CSP
-from ..service import build_trace
+from ..service import build_page_trace, encode
+from ..settings import SETTINGS
 from ..store import ID_PATTERN
 from ..urlstate import UrlState, read_state
 
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 router = APIRouter(tags=["pages"])
-_pages: OrderedDict[tuple[str, str], bytes] = OrderedDict()  # rendered pages of immutable short links
-_pages_lock = threading.Lock()
+# Rendered pages of immutable short links, and first traces of programs that pages open on, kept by
+# bytes: thirty students opening one link cost one computation. Nothing from the request goes in.
+_pages = ByteCache(SETTINGS.page_cache_bytes)
+_traces = ByteCache(SETTINGS.page_cache_bytes)
 
 
-async def initial_trace(state: UrlState) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The first trace, computed here so the page opens complete: (response, None) or (None, error)."""
+async def initial_trace(request: Request, state: UrlState) -> tuple[str | None, int, dict[str, Any] | None]:
+    """The first trace, computed here so the page opens complete: its JSON and node count, or an error."""
+    key = (state.source, tuple(sorted(state.values.items())), None if state.folded is None else tuple(state.folded),
+           state.preset)
+    cached = _traces.get(key)
+    if cached is not None:
+        return cached[4:].decode(), int.from_bytes(cached[:4], "big"), None
     try:
-        return await compute(build_trace, state.source, state.values, state.folded, state.preset), None
+        encoded, nodes = await request.app.state.compute.run(
+            build_page_trace, state.source, state.values, state.folded, state.preset, request=request)
     except SourceError as error:
         if state.values and error.kind in ("unknown-input", "bad-input-value"):
             state.notices.append(f"The link's input values do not fit this program ({error.message}); "
                                  "the values in the program are used.")
             state.values = {}
-            return await initial_trace(state)
-        return None, error.to_dict()
+            return await initial_trace(request, state)
+        return None, 0, error.to_dict()
     except LayoutError as error:
-        return None, {"kind": "layout-failed", "message": str(error), "line": 1, "column": 1}
+        return None, 0, {"kind": "layout-failed", "message": str(error), "line": 1, "column": 1}
+    except (Busy, TooManyTasks, OverBudget) as error:
+        return None, 0, {"kind": "busy" if isinstance(error, Busy) else "over-budget", "message": str(error),
+                         "line": 1, "column": 1}
+    _traces.put(key, nodes.to_bytes(4, "big") + encoded)
+    return encoded.decode(), nodes, None
 
 
-async def lab_context(state: UrlState, json_url: str, share_id: str | None = None) -> dict[str, Any]:
-    """What the lab page shows: the presets, the program, and its first trace (or its error)."""
-    response, error = await initial_trace(state)
+async def lab_context(request: Request, state: UrlState, json_url: str,
+                      share_id: str | None = None) -> dict[str, Any]:
+    """What the lab page shows: the presets, the program, and its first trace (or its error). The trace
+    arrives encoded (`initial` holds its JSON text), so no large document is encoded here."""
+    response, nodes, error = await initial_trace(request, state)
     first_line = next((line for line in state.source.splitlines() if line.strip() and not line.startswith("#")), "")
-    nodes = len(response["trace"]["nodes"]) if response else 0
     return {
         "title": "Backprop Lab",
         "trace_version": TRACE_VERSION,
@@ -63,12 +80,41 @@ async def lab_context(state: UrlState, json_url: str, share_id: str | None = Non
         "share_id": share_id,
         "description": f"{first_line[:80]} — a computational graph of {nodes} nodes: values forward, gradients back."
         if response else "A computational graph: values forward, gradients back.",
-        "initial": {"query": state.query, "response": response, "error": error, "notices": state.notices},
+        "initial": {"query": state.query, "response": RawJson(response) if response else None, "error": error,
+                    "notices": state.notices},
     }
 
 
-def _page(request: Request, context: dict[str, Any]) -> Response:
-    context = {**context, "page_url": str(request.url)}
+class RawJson(str):
+    """JSON text already encoded (and safe inside <script>), spliced into a document as it is."""
+
+
+def encode_with_raw(data: Any) -> str:
+    """`data` as JSON, with every RawJson value put in as the JSON text it already is."""
+    marker = f"raw-{secrets.token_hex(16)}-"
+    raws: list[str] = []
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, RawJson):
+            raws.append(value)
+            return f"{marker}{len(raws) - 1}"
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    text = encode(swap(data))
+    for i, raw in enumerate(raws):
+        text = text.replace(f'"{marker}{i}"', raw, 1)
+    return text
+
+
+def _page(request: Request, context: dict[str, Any], path: str) -> Response:
+    """Render the lab page. Its links come from BACKPROP_PUBLIC_URL (or stay relative), never from the
+    request's Host, so a cached page is the same for every visitor."""
+    context = {**context, "page_url": f"{SETTINGS.public_url}{path}", "site_url": SETTINGS.public_url,
+               "initial_json": Markup(encode_with_raw(context["initial"]))}  # noqa: S704 - encode() escapes <>&'
     response = templates.TemplateResponse(request, "index.html", context)
     if context["mode"] == "embed":
         response.headers["content-security-policy"] = EMBED_CSP
@@ -81,8 +127,9 @@ async def read_lab(request: Request, room: str | None = None) -> Response:
     With ?room=CODE it follows a live session: it opens on the teacher's current state."""
     query = request.url.query
     if room is not None:
-        return _page(request, await room_context(request, room))
-    return _page(request, await lab_context(read_state(query), f"/index.json?{query}"))
+        return _page(request, await room_context(request, room), f"/?room={quote(room[:16])}")
+    return _page(request, await lab_context(request, read_state(query), f"/index.json?{query}"),
+                 f"/?{query}" if query else "/")
 
 
 async def room_context(request: Request, code: str) -> dict[str, Any]:
@@ -91,8 +138,8 @@ async def room_context(request: Request, code: str) -> dict[str, Any]:
         state = read_state("")
         state.notices.append(f"There is no live session with the code {code[:16]!r}: it may have ended. "
                              "This is the lab on its own.")
-        return await lab_context(state, "/index.json")
-    context = await lab_context(read_state(live.state), f"/api/rooms/{live.code}")
+        return await lab_context(request, state, "/index.json")
+    context = await lab_context(request, read_state(live.state), f"/api/rooms/{live.code}")
     context["initial"]["room"] = live.code
     return context
 
@@ -101,13 +148,15 @@ async def room_context(request: Request, code: str) -> dict[str, Any]:
 async def read_embed(request: Request) -> Response:
     """The graph and its controls without the editor, for an iframe in slides (framing allowed)."""
     query = request.url.query
-    return _page(request, await lab_context(read_state(query, mode="embed"), f"/index.json?{query}"))
+    return _page(request, await lab_context(request, read_state(query, mode="embed"), f"/index.json?{query}"),
+                 f"/embed?{query}")
 
 
 @router.get("/index.json")
-async def read_lab_json(request: Request) -> JSONResponse:
+async def read_lab_json(request: Request) -> Response:
     """The lab page's context as JSON (its JSON twin)."""
-    return JSONResponse(await lab_context(read_state(request.url.query), f"/index.json?{request.url.query}"))
+    context = await lab_context(request, read_state(request.url.query), f"/index.json?{request.url.query}")
+    return Response(encode_with_raw(context), media_type="application/json")
 
 
 @router.get("/s/{link_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -116,19 +165,18 @@ async def read_short_link(request: Request, link_id: str, embed: str | None = No
     if len(link_id) > 64 or not ID_PATTERN.match(link_id):
         return error_response(404, "not-found", "this is not a Backprop Lab link id")
     mode = "embed" if embed not in (None, "", "0") else "lab"
-    with _pages_lock:
-        cached = _pages.get((link_id, mode))
+    cached = _pages.get((link_id, mode))
     if cached is None:
         query = await request.app.state.run_store(request.app.state.links.get, link_id)
         if query is None:
             return error_response(404, "not-found", "no link with this id: it may have been mistyped")
         state = read_state(query, mode=mode if mode == "embed" else None)
-        rendered = _page(request, await lab_context(state, f"/api/share/{link_id}", share_id=link_id))
+        context = await lab_context(request, state, f"/api/share/{link_id}", share_id=link_id)
+        rendered = _page(request, context, f"/s/{link_id}" + ("?embed=1" if mode == "embed" else ""))
+        if context["initial"]["error"] is not None and context["initial"]["error"]["kind"] in ("busy", "over-budget"):
+            return rendered  # a passing condition: not kept
         cached = bytes(rendered.body)
-        with _pages_lock:
-            _pages[(link_id, mode)] = cached
-            while len(_pages) > 512:
-                _pages.popitem(last=False)
+        _pages.put((link_id, mode), cached)
     headers = {"content-security-policy": EMBED_CSP} if mode == "embed" else {}
     return HTMLResponse(cached, headers=headers)
 

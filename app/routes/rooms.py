@@ -9,37 +9,72 @@ import time
 from typing import Any
 
 import segno
-from fastapi import APIRouter, Request, WebSocket
+from fastapi import APIRouter, Depends, Header, Request, WebSocket
 from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
+from ..compute import client_of
 from ..errors import error_response
-from ..models import ErrorOut, RoomIn, RoomOut
-from ..rooms import Room, is_teacher
+from ..models import ErrorOut, RoomIn, RoomOut, RoomStateOut
+from ..quotas import quota
+from ..rooms import Room, RoomQuota, RoomsUnavailable, is_teacher
 
 router = APIRouter(tags=["rooms"])
-MAX_MESSAGE = 16 * 1024
+MAX_MESSAGE = 16 * 1024  # bytes of one message, as UTF-8
 RATE, BURST = 20.0, 40.0  # messages per second a connection may send, and the burst allowed
+SEND_TIMEOUT = 1.0  # seconds a follower may take to accept a message before it is disconnected
+ROOM_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 429: {"model": ErrorOut}, 503: {"model": ErrorOut}}
 
 
-@router.post("/api/rooms", status_code=201, response_model=RoomOut, responses={503: {"model": ErrorOut}})
+@router.post("/api/rooms", status_code=201, response_model=RoomOut, responses=ROOM_ERRORS,
+             dependencies=[Depends(quota("rooms"))])
 async def create_room(body: RoomIn, request: Request) -> Any:
     """Start a live session from a lab state: a short code for the class, a secret token for the teacher."""
+    size = len(body.state.encode())
+    if size > MAX_MESSAGE:
+        return error_response(413, "too-large", f"the state is {size:,} bytes; a room holds at most "
+                              f"{MAX_MESSAGE // 1024} KiB")
     try:
-        room = request.app.state.rooms.create(body.state)
-    except RuntimeError as error:
-        return error_response(503, "busy", str(error))
+        room = request.app.state.rooms.create(body.state, owner=client_of(request))
+    except RoomQuota as error:
+        return error_response(429, "too-many-requests", str(error), headers={"Retry-After": "60"})
+    except (RuntimeError, RoomsUnavailable) as error:
+        return error_response(503, "busy", str(error), headers={"Retry-After": "30"})
     return {"code": room.code, "token": room.token, "url": f"/?room={room.code}",
             "qr": f"/api/rooms/{room.code}/qr.svg"}
 
 
-@router.get("/api/rooms/{code}", responses={404: {"model": ErrorOut}})
+@router.get("/api/rooms/{code}", response_model=RoomStateOut,
+            responses={404: {"model": ErrorOut}, 503: {"model": ErrorOut}})
 async def read_room(code: str, request: Request) -> Any:
-    """A live room's current state (what a student who joins now sees)."""
-    room = request.app.state.rooms.get(code)
-    if room is None:
-        return error_response(404, "not-found", "no live room with this code: it may have ended")
-    return {"code": room.code, "state": room.state, "followers": len(room.followers)}
+    """A live room's current state (what a student who joins now sees) and how many follow it."""
+    hub = request.app.state.rooms
+    try:
+        room = hub.get(code)
+        if room is None:
+            return error_response(404, "not-found", "no live room with this code: it may have ended")
+        return {"code": room.code, "state": room.state, "followers": hub.follower_count(room.code)}
+    except RoomsUnavailable as error:
+        return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
+
+
+@router.delete("/api/rooms/{code}", status_code=204, response_class=Response,
+               responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 503: {"model": ErrorOut}})
+async def end_room(code: str, request: Request, x_room_token: str = Header(default="", max_length=256)) -> Response:
+    """End a live session now (the teacher's token in the X-Room-Token header): every follower is told."""
+    hub = request.app.state.rooms
+    try:
+        room = hub.get(code)
+        if room is None:
+            return error_response(404, "not-found", "no live room with this code: it may have ended")
+        if not is_teacher(room, x_room_token):
+            return error_response(403, "forbidden", "only the teacher who started this room can end it")
+        hub.end(room.code)
+    except RoomsUnavailable as error:
+        return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
+    await close_room(room)
+    return Response(status_code=204)
 
 
 @router.get("/api/rooms/{code}/qr.svg", include_in_schema=False)
@@ -74,21 +109,28 @@ class _Bucket:
 async def follow_room(websocket: WebSocket, code: str, token: str | None = None) -> None:
     """Students receive every state the teacher sends; the teacher (holding the token) sends them."""
     await websocket.accept()
-    room = websocket.app.state.rooms.get(code)
+    hub = websocket.app.state.rooms
+    try:
+        room = hub.get(code)
+    except RoomsUnavailable as error:
+        await websocket.close(code=1013, reason=str(error)[:120])  # try again later: the page reconnects
+        return
     if room is None:
         await websocket.send_json({"type": "error", "message": "no live room with this code: it may have ended"})
         await websocket.close(code=4404)
         return
     teacher = is_teacher(room, token)
-    if not teacher:
-        room.followers.add(websocket)
-    await websocket.send_json({"type": "state", "state": room.state, "role": "teacher" if teacher else "student"})
+    members = room.teachers if teacher else room.followers
+    members.add(websocket)
     try:
+        _mark(hub, room)
+        await websocket.send_json({"type": "state", "state": room.state, "role": "teacher" if teacher else "student"})
         await _listen(websocket, room, teacher)
     except WebSocketDisconnect:
         pass
     finally:
-        room.followers.discard(websocket)
+        members.discard(websocket)
+        _mark(hub, room)
 
 
 async def _listen(websocket: WebSocket, room: Room, teacher: bool) -> None:
@@ -98,7 +140,7 @@ async def _listen(websocket: WebSocket, room: Room, teacher: bool) -> None:
         if message["type"] == "websocket.disconnect":
             return
         text = message.get("text") or (message.get("bytes") or b"").decode("utf-8", errors="replace")
-        if len(text) > MAX_MESSAGE:
+        if len(text) > MAX_MESSAGE or len(text.encode("utf-8", errors="replace")) > MAX_MESSAGE:
             await websocket.close(code=1009, reason="message too large")
             return
         if not bucket.take():
@@ -117,34 +159,92 @@ async def _handle(websocket: WebSocket, room: Room, teacher: bool, text: str) ->
         data = json.loads(text)
     except ValueError:
         return "messages are JSON objects such as {\"type\": \"state\", \"state\": \"v=1&step=3\"}"
-    if not isinstance(data, dict) or data.get("type") != "state" or not isinstance(data.get("state"), str):
-        return "the only message is {\"type\": \"state\", \"state\": <the lab's URL query>}"
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind == "end" and not teacher:
+        return "only the teacher can end this room"
+    if kind == "end":
+        websocket.app.state.rooms.end(room.code)
+        await close_room(room)
+        return None
+    if kind != "state" or not isinstance(data.get("state"), str):
+        return ("the only messages are {\"type\": \"state\", \"state\": <the lab's URL query>} and, from the "
+                "teacher, {\"type\": \"end\"}")
     if not teacher:
         return "only the teacher can drive this room"
-    websocket.app.state.rooms.publish(room.code, data["state"])
+    try:
+        websocket.app.state.rooms.publish(room.code, data["state"])
+    except RoomsUnavailable as error:
+        return str(error)
     await broadcast(room, json.dumps({"type": "state", "state": data["state"]}))
     return None
 
 
+def _mark(hub: Any, room: Room) -> None:
+    try:
+        hub.mark(room)
+    except RoomsUnavailable:
+        pass  # the count is refreshed on the next heartbeat
+
+
 async def broadcast(room: Room, message: str) -> None:
-    """Send to every follower at once; one that cannot take it within a second is dropped."""
+    """Send to every follower at once. One that cannot take it within SEND_TIMEOUT is disconnected,
+    so its page notices and reconnects, rather than being left on a socket that never hears again."""
     async def send(follower: Any) -> None:
         try:
-            await asyncio.wait_for(follower.send_text(message), timeout=1.0)
-        except Exception:  # noqa: BLE001 - a follower that went away or stalled is simply dropped
+            await asyncio.wait_for(follower.send_text(message), timeout=SEND_TIMEOUT)
+        except Exception:  # noqa: BLE001 - gone or stalled: either way, let it go
             room.followers.discard(follower)
+            await disconnect(follower, 1013, "too slow to follow: reconnect")
 
     await asyncio.gather(*(send(f) for f in list(room.followers)))
 
 
+async def close_room(room: Room) -> None:
+    """The room has ended: tell every socket here, and close them (code 4404: the page stops retrying)."""
+    message = json.dumps({"type": "ended", "message": "The teacher has ended this live session."})
+    sockets = list(room.followers) + list(room.teachers)
+    room.followers.clear()
+    room.teachers.clear()
+
+    async def close(socket: Any) -> None:
+        try:
+            await asyncio.wait_for(socket.send_text(message), timeout=SEND_TIMEOUT)
+        except Exception:  # noqa: BLE001 - it is being closed anyway
+            pass
+        await disconnect(socket, 4404, "the live session has ended")
+
+    await asyncio.gather(*(close(s) for s in sockets))
+
+
+async def disconnect(socket: Any, code: int, reason: str) -> None:
+    """Close a WebSocket without waiting on the peer: the server's WebSocket layer sends the closing
+    frame, and drops the connection itself if a stalled peer does not answer within its close timeout."""
+    task = asyncio.create_task(_close(socket, code, reason))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+_closing: set[asyncio.Task[None]] = set()  # closes under way (kept so they are not collected mid-way)
+
+
+async def _close(socket: Any, code: int, reason: str) -> None:
+    try:
+        await socket.close(code=code, reason=reason)
+    except Exception:  # noqa: BLE001, S110 - already closed or failed: either way it is gone
+        pass
+
+
 async def follow_other_processes(hub: Any) -> None:
-    """Pass on the states other worker processes received from teachers (for hubs that share rooms)."""
-    if not hasattr(hub, "changed"):
-        return
+    """Pass on the states other worker processes received from teachers, close the rooms that ended
+    elsewhere, and keep this process's teachers' rooms alive."""
     while True:
         await asyncio.sleep(hub.POLL)
         try:
-            for room in hub.changed():
+            hub.heartbeat()
+            fresh, gone = hub.changed()
+            for room in fresh:
                 await broadcast(room, json.dumps({"type": "state", "state": room.state}))
+            for room in gone:
+                await close_room(room)
         except Exception:  # noqa: BLE001 - a failed poll is retried on the next tick
             continue

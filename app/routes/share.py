@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from ..errors import error_response
 from ..models import ErrorOut, ShareIn, ShareOut
+from ..quotas import quota
 from ..store import ID_PATTERN, MAX_STATE_BYTES
 
 router = APIRouter(prefix="/api", tags=["share"])
 
 
-@router.post("/share", status_code=201, response_model=ShareOut,
-             responses={200: {"model": ShareOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+@router.post("/share", status_code=201, response_model=ShareOut, dependencies=[Depends(quota("links"))],
+             responses={200: {"model": ShareOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut},
+                        429: {"model": ErrorOut}, 503: {"model": ErrorOut}})
 async def create_link(body: ShareIn, request: Request, response: Response) -> Any:
     """Store a lab state (its URL query) under a new random id; the same state keeps its first id (200)."""
     size = len(body.state.encode())

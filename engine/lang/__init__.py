@@ -31,6 +31,7 @@ class Program:
     inputs: dict[str, Node]
     is_tensor: bool
     trainable: list[str]
+    work: int = 0  # estimated nanoseconds to build and differentiate it once (see Builder.make)
 
     def trace(self) -> Trace:
         return Trace(self.output)
@@ -46,8 +47,7 @@ def run(source: str, values: Mapping[str, Any] | None = None, *, limits: Limits 
     with np.errstate(all="ignore"):
         output = builder.run(statements)
     trainable = list(dict.fromkeys(builder.trainable))
-    return Program(source, output, builder.leaves, tensor_mode, trainable)
-
+    return Program(source, output, builder.leaves, tensor_mode, trainable, builder.work)
 
 
 

@@ -21,6 +21,7 @@ class Limits:
     max_token_chars: int = 32
     max_statements: int = 200
     max_tensor_elements: int = 10_000
+    max_total_elements: int = 100_000  # numbers held by all the program's values together
 
     @classmethod
     def from_environment(cls) -> Limits:

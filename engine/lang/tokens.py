@@ -11,7 +11,7 @@ from .limits import Limits
 
 # One pattern for every token, tried in this order: a name before a number keeps "e1" a name.
 TOKEN = re.compile(r"(?P<space>[ \t\f]+)|(?P<comment>#.*)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-                   r"|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<op>\*\*|[-+*/@=()\[\],])")
+                   r"|(?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)|(?P<op>\*\*|[-+*/@=()\[\],])")
 # Characters that hide or reorder text: a program must read as it displays.
 INVISIBLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x061C, 0x00AD,
              *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
@@ -102,6 +102,9 @@ def _bad_character(ch: str, line: int, column: int) -> SourceError:
     if ch == ".":
         return SourceError("unexpected-character",
                            "'.' only appears inside numbers: there are no attributes or methods", line, column)
+    if code > 127 and unicodedata.category(ch) == "Nd":
+        return SourceError("non-ascii-digit", f"U+{code:04X} ({name}) is a digit of another script: numbers are "
+                           "written with the digits 0-9", line, column)
     if code > 127:
         return SourceError("unexpected-character",
                            f"U+{code:04X} ({name}) is not allowed: names use ASCII letters, digits and _",

@@ -248,7 +248,7 @@ function order(item) {
 
 /** Fill heat-map cells: blue for negative, orange for positive, grey for non-finite. */
 function paint(heat, data) {
-  const values = data === null ? [] : flatten(data);
+  const values = data === null || data?.summary ? [] : flatten(data);  // a summary has no cells to paint
   const finite = values.filter(Number.isFinite);
   const scale = Math.max(1e-12, ...finite.map(Math.abs));
   heat.cells.forEach((cell, index) => {

@@ -16,7 +16,7 @@ export function joinRoom(code, token, { onState, onError, onStatus }) {
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
       if (message.type === "state") onState(message.state, message.role);
-      else if (message.type === "error") onError(message.message);
+      else if (message.type === "error" || message.type === "ended") onError(message.message);
     });
     socket.addEventListener("close", (event) => {
       if (closed) return;
@@ -29,6 +29,9 @@ export function joinRoom(code, token, { onState, onError, onStatus }) {
   return {
     send(query) {
       if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "state", state: query }));
+    },
+    end() {
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "end" }));
     },
     close() { closed = true; socket?.close(); },
   };
@@ -57,6 +60,16 @@ export function createLive({ $, state, setStatus, shareableQuery, runProgram, st
     } catch (error) {
       setStatus(`Could not go live: ${error.message}`);
     }
+  }
+
+  /** End the live session: every student's page is told, and the room code stops working. */
+  function endLive() {
+    if (state.live?.role !== "teacher") return;
+    state.live.connection.end();
+    $("live-box").hidden = true;
+    $("live").disabled = false;
+    setStatus(`Room ${state.live.code} has ended.`);
+    state.live = null;
   }
 
   /** Follow a teacher's room: apply every state it sends, unless the student has stepped away (D). */
@@ -106,5 +119,5 @@ export function createLive({ $, state, setStatus, shareableQuery, runProgram, st
     go(next.position);
   }
 
-  return { goLive, follow, toggleDetached };
+  return { goLive, endLive, follow, toggleDetached };
 }

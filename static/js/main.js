@@ -327,6 +327,7 @@ function wire() {
   $("present").addEventListener("click", togglePresent);
   wireSharing({ $, state, setStatus });
   $("live").addEventListener("click", live.goLive);
+  $("end-live").addEventListener("click", live.endLive);
   $("tour-next").addEventListener("click", classroom.next);
   $("tour-prev").addEventListener("click", classroom.previous);
   $("quiz").addEventListener("click", classroom.toggleQuiz);

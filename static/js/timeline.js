@@ -19,13 +19,19 @@ export function frameAt(trace, position) {
     if (step.pass === "forward") {
       values[step.node] = true;
     } else if (step.seed) {
-      grads[step.node] = step.grad;
+      grads[step.node] = resolve(trace, step.grad);
     } else {
-      grads[step.input] = step.grad;
-      contributions[step.input].push({ from: step.node, value: step.contribution, step: i });
+      grads[step.input] = resolve(trace, step.grad);
+      contributions[step.input].push({ from: step.node, value: resolve(trace, step.contribution), step: i });
     }
   }
   return { position: end, values, grads, contributions, current: end > 0 ? steps[end - 1] : null };
+}
+
+/** A step's array as the trace holds it: {ref: "grad", node} points at that node's final gradient;
+ * a large array arrives as a summary ({summary: true, shape, min, max, mean}), kept as it is. */
+export function resolve(trace, x) {
+  return x !== null && typeof x === "object" && !Array.isArray(x) && x.ref ? trace.nodes[x.node][x.ref] : x;
 }
 
 /** Index of the first backward step (the seed): where "jump to backward" lands, minus one. */

@@ -66,24 +66,25 @@ export function createTrainer({ $, state, runProgram, go, stop, play }) {
       const result = await postJson("/api/train", trainRequest(Number($("train-steps").value)));
       state.training = result;
       const last = result.steps - 1;
+      const frames = result.recorded.length - 1;  // the scrubber moves over the recorded steps
       $("loss-curve").removeAttribute("hidden");  // an SVG element has no .hidden property
       $("train-scrub").hidden = false;
-      $("train-scrub").max = String(last);
-      $("train-scrub").value = String(last);
+      $("train-scrub").max = String(frames);
+      $("train-scrub").value = String(frames);
       drawLossCurve($("loss-curve"), result.losses, last);
       const end = result.stopped ? ` Stopped: ${result.stopped}${result.flagged ? ` (node ${result.flagged})` : ""}.` : "";
       trainStatus(`${result.steps} steps: loss ${formatLoss(result.losses[0])} → ${formatLoss(result.losses[last])}.${end}`);
-      await showTrainingStep(last);
+      await showTrainingStep(frames);
     } catch (error) {
       trainStatus(`Training could not run: ${error.message}`);
     }
   }
 
-  /** The graph as it was before training step k. */
+  /** The graph as it was before the k-th recorded training step. */
   async function showTrainingStep(k) {
     const result = state.training;
-    for (const name of result.trainable) state.values[name] = result.params[name][k];
-    drawLossCurve($("loss-curve"), result.losses, k);
+    for (const name of Object.keys(result.params)) state.values[name] = result.params[name][k];
+    drawLossCurve($("loss-curve"), result.losses, result.recorded[k]);
     await runProgram({ keepPosition: true });
     go(state.response.trace.steps.length);  // show that step's values and gradients
   }

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 import app.layout
 from app.layout import layout
 from app.presets import BY_ID, PRESETS
+from app.service import build_trace
 from app.settings import SETTINGS
 from app.view import SIZES, default_folds, group_paths, visible_graph
 from tests.app.conftest import strict_json
@@ -129,23 +130,25 @@ def test_new_input_values_change_the_numbers_but_keep_the_layout_key(client: Tes
     assert after["view"] == before["view"]
 
 
-def test_new_input_values_reuse_the_cached_layout_without_running_dot(
-        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    key = post_trace(client, CS231N)["layout"]["key"]  # warm
+# The layout cache lives in the worker process that lays graphs out: these two tests call the service
+# in this process, where dot's runs can be counted.
+
+
+def test_new_input_values_reuse_the_cached_layout_without_running_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = build_trace(CS231N, {}, None)["layout"]["key"]  # warm
     runs = count_dot_runs(monkeypatch)
     for x in (-3.0, 0.5, 11.0):
-        assert post_trace(client, CS231N, {"x": x})["layout"]["key"] == key
+        assert build_trace(CS231N, {"x": x}, None)["layout"]["key"] == key
     assert runs == []
 
 
-def test_a_structural_change_gets_a_new_layout_key_and_one_dot_run(
-        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    key = post_trace(client, CS231N)["layout"]["key"]
+def test_a_structural_change_gets_a_new_layout_key_and_one_dot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = build_trace(CS231N, {}, None)["layout"]["key"]
     app.layout.cache_clear()
     runs = count_dot_runs(monkeypatch)
-    changed = post_trace(client, CS231N + "g = f * f\n")
+    changed = build_trace(CS231N + "g = f * f\n", {}, None)
     assert changed["layout"]["key"] != key
-    assert post_trace(client, CS231N + "g = f * f\n", {"y": 1})["layout"]["key"] == changed["layout"]["key"]
+    assert build_trace(CS231N + "g = f * f\n", {"y": 1}, None)["layout"]["key"] == changed["layout"]["key"]
     assert len(runs) == 1
 
 

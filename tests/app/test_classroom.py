@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.presets import PRESETS
-from app.rooms import MemoryHub
+from app.rooms import SQLiteHub
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.id for p in PRESETS])
@@ -41,7 +42,7 @@ def test_a_room_has_a_readable_code_a_secret_token_a_link_and_a_qr_code(client: 
     qr = client.get(room["qr"])
     assert qr.headers["content-type"] == "image/svg+xml" and b"<svg" in qr.content
     page = client.get(room["url"])
-    assert '"room": "' + room["code"] in page.text
+    assert '"room":"' + room["code"] in page.text
 
 
 def test_students_follow_the_teacher_and_cannot_drive(client: TestClient) -> None:
@@ -98,8 +99,8 @@ def test_malformed_oversized_and_flooding_messages_do_not_take_the_room_down(cli
     assert client.get(f"/api/rooms/{room['code']}").status_code == 200  # the room is still there
 
 
-def test_rooms_expire_after_inactivity() -> None:
-    hub = MemoryHub(ttl=0.05)
+def test_rooms_expire_after_inactivity(tmp_path: Path) -> None:
+    hub = SQLiteHub(tmp_path / "rooms.sqlite3", ttl=0.05)
     room = hub.create("v=1")
     assert hub.get(room.code) is room
     time.sleep(0.1)

@@ -69,3 +69,13 @@ def test_the_xor_network_learns_and_shows_its_accuracy(page: Any, artifacts: Pat
     page.dispatch_event("#frame", "input")
     page.screenshot(path=str(artifacts / "network-mid-training.png"))
     assert page.text_content("#accuracy").startswith("Step 240")
+
+
+def test_a_network_page_link_asking_for_too_much_training_gets_the_apis_refusal(page: Any) -> None:
+    page.expected_console_errors = ["status of 400"]  # the browser logs the refused request itself
+    page.goto("/network?dataset=spiral&points=1000&hidden=96,96&steps=5000&seed=0")
+    page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('Could not train')",
+                           timeout=15000)
+    status = page.text_content("#status")
+    assert "needs about" in status and "one request may use" in status
+    assert page.evaluate("window.backpropNetwork.result") is None
