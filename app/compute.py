@@ -27,6 +27,12 @@ from .settings import SETTINGS, Settings
 Result = TypeVar("Result")
 PRELOAD = ["numpy", "app.service", "app.training"]  # imported once, in the process workers fork from
 DISCONNECT_POLL = 0.1  # seconds between checks that the client is still there
+LIGHT_SOURCE_CHARS = 1500  # a trace of a longer program goes on the heavy lane: its layout may take a while
+
+
+def is_heavy_trace(source: str) -> bool:
+    """Whether tracing `source` belongs on the heavy lane, judged before any work: by its length."""
+    return len(source) > LIGHT_SOURCE_CHARS
 
 
 class Busy(Exception):
@@ -87,11 +93,24 @@ class Compute:
         self.per_client[client] += 1
         self.waiting += 1
         queued = True
+        lane = self.heavy if heavy else nullcontext()
         try:
-            async with self.heavy if heavy else nullcontext():
-                async with self.slots:
-                    self.waiting, queued = self.waiting - 1, False
-                    return await self._submit(function, args, limit, request)
+            try:
+                async with asyncio.timeout(self.settings.compute_queue_wait):
+                    await lane.__aenter__()
+                    try:
+                        await self.slots.acquire()
+                    except BaseException:
+                        await lane.__aexit__(None, None, None)
+                        raise
+            except TimeoutError:
+                raise Busy("the server is busy computing; try again in a few seconds", retry_after=5) from None
+            self.waiting, queued = self.waiting - 1, False
+            try:
+                return await self._submit(function, args, limit, request)
+            finally:
+                self.slots.release()
+                await lane.__aexit__(None, None, None)
         finally:
             self.waiting -= queued
             self.per_client[client] -= 1

@@ -25,6 +25,10 @@ class LayoutError(RuntimeError):
     """dot could not lay the graph out in time (or at all)."""
 
 
+class LayoutBusy(LayoutError):
+    """Every dot slot stayed taken: a passing condition, unlike a graph that cannot be laid out."""
+
+
 def dot_source(graph: VisibleGraph) -> str:
     """The graph in DOT. Boxes carry only generated ids and sizes: no user text reaches dot, and
     the graphviz package quotes everything it writes."""
@@ -53,8 +57,18 @@ def layout(graph: VisibleGraph) -> dict[str, Any]:
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
+            if "failed" in _cache[key]:  # a graph that could not be laid out is not tried again
+                raise LayoutError(_cache[key]["failed"])
             return _cache[key]
-    result = _parse_plain(_run_dot(source), graph)
+    try:
+        text = _run_dot(source)
+    except LayoutBusy:
+        raise
+    except LayoutError as error:
+        with _cache_lock:
+            _cache[key] = {"failed": str(error)}
+        raise
+    result = _parse_plain(text, graph)
     result["key"] = key
     with _cache_lock:
         _cache[key] = result
@@ -74,7 +88,7 @@ def _dot_command() -> list[str]:
 
 def _run_dot(source: str) -> str:
     if not _slots.acquire(timeout=SETTINGS.layout_timeout):
-        raise LayoutError("the layout service is busy; try again in a moment")
+        raise LayoutBusy("the layout service is busy; try again in a moment")
     try:
         done = subprocess.run(_dot_command(), input=source, capture_output=True, text=True,
                               timeout=SETTINGS.layout_timeout, check=False)

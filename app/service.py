@@ -12,7 +12,7 @@ from engine.narration import narrate
 from engine.trace import Trace
 from engine.trace_tensor import step_arrays
 
-from .layout import LayoutError, layout
+from .layout import layout
 from .presets import BY_ID
 from .settings import SETTINGS
 from .tours import resolve
@@ -30,15 +30,7 @@ def build_trace(source: str, values: dict[str, Any], folded: list[str] | None,
     nodes = document["nodes"]
     folds = default_folds(nodes, SETTINGS.fold_threshold) if folded is None else folded
     graph = visible_graph(nodes, folds)
-    try:
-        positions = layout(graph)
-    except LayoutError:
-        # too big to lay out in time: fall back to the most folded view before giving up
-        top = [p for p in group_paths(nodes) if "/" not in p]
-        if not top or set(top) <= set(graph.folded):
-            raise
-        graph = visible_graph(nodes, top)
-        positions = layout(graph)
+    positions = layout(graph)  # LayoutError if it cannot be made: said as such, never folded silently
     inputs = [{"name": node["name"], "id": node["id"], "value": node["value"], "shape": node.get("shape"),
                "trainable": node["name"] in program.trainable}
               for node in nodes if node["op"] == "leaf" and "name" in node]

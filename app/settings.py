@@ -31,7 +31,8 @@ class Settings:
     # the compute pool of each app process: workers, queue, deadlines and memory per task
     compute_workers: int = _int("BACKPROP_COMPUTE_WORKERS", 2)
     compute_queue: int = _int("BACKPROP_COMPUTE_QUEUE", 32)
-    compute_per_client: int = _int("BACKPROP_COMPUTE_PER_CLIENT", 4)
+    compute_per_client: int = _int("BACKPROP_COMPUTE_PER_CLIENT", 2)
+    compute_queue_wait: float = _float("BACKPROP_COMPUTE_QUEUE_WAIT", 10.0)  # seconds a task may wait for a worker
     trace_deadline: float = _float("BACKPROP_TRACE_DEADLINE", 10.0)
     train_deadline: float = _float("BACKPROP_TRAIN_DEADLINE", 15.0)
     compute_memory_bytes: int = _int("BACKPROP_COMPUTE_MEMORY_BYTES", 2 * 1024 * 1024 * 1024)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Box sizes in CSS pixels (1 px = 1 point for the layout): what the browser draws, what dot packs.
-SIZES = {"scalar": (132, 62), "const": (64, 36), "tensor": (156, 112), "group": (176, 58)}
+SIZES = {"scalar": (132, 62), "const": (64, 36), "tensor": (156, 112), "group": (176, 58), "copy": (84, 40)}
+COPY_AFTER = 6  # a box used by more boxes than this is drawn once, plus a small copy beside each user
+LONG_EDGE_BUDGET = 1500  # layers the edges may cross in all before the widest-reaching boxes are copied
 
 
 @dataclass
@@ -55,8 +57,9 @@ def _owner(group: str | None, folded: set[str]) -> str | None:
     return None
 
 
-def visible_graph(nodes: list[dict[str, Any]], folded: Iterable[str]) -> VisibleGraph:
-    """Collapse each folded group; edges inside one box disappear, parallel edges merge."""
+def visible_graph(nodes: list[dict[str, Any]], folded: Iterable[str], copy_after: int = COPY_AFTER) -> VisibleGraph:
+    """Collapse each folded group; edges inside one box disappear, parallel edges merge; widely shared
+    nodes get a copy beside each user."""
     fold_set = set(folded) & set(group_paths(nodes))
     graph = VisibleGraph(folded=sorted(fold_set))
     key_of: list[str] = []
@@ -79,4 +82,55 @@ def visible_graph(nodes: list[dict[str, Any]], folded: Iterable[str]) -> Visible
             if edge[0] != edge[1] and edge not in seen:
                 seen.add(edge)
                 graph.edges.append(edge)
+    _copy_wide_fan_outs(graph, copy_after)
     return graph
+
+
+def _copy_wide_fan_outs(graph: VisibleGraph, copy_after: int) -> None:
+    """A node whose value feeds many boxes, or feeds boxes far apart, keeps its own box, and each user
+    gets a small linked copy of it ("n3@n17": node 3 as node 17 uses it) in place of a long edge.
+
+    Long edges are what make a layered layout slow: each crossed layer adds a virtual node to route it
+    through. So besides nodes with more than `copy_after` users, the nodes whose edges cross the most
+    layers are copied, widest first, until the edges left cross at most LONG_EDGE_BUDGET layers in all.
+    """
+    users: dict[str, list[str]] = {}
+    for tail, head in graph.edges:
+        users.setdefault(tail, []).append(head)
+    copied = {tail for tail, heads in users.items() if len(heads) > copy_after and tail.startswith("n")}
+    rank = _ranks(graph)
+    sources = set(graph.items) - {head for _, head in graph.edges}
+
+    def crossed(tail: str) -> int:
+        heads = users[tail]
+        start = min(rank[h] for h in heads) - 1 if tail in sources else rank[tail]
+        return sum(max(0, rank[h] - start - 1) for h in heads)
+
+    cost = {tail: crossed(tail) for tail in users if tail.startswith("n") and tail not in copied}
+    total = sum(cost.values())
+    for tail in sorted(cost, key=cost.__getitem__, reverse=True):
+        if total <= LONG_EDGE_BUDGET or cost[tail] == 0:
+            break
+        copied.add(tail)
+        total -= cost[tail]
+    if not copied:
+        return
+    edges = []
+    for tail, head in graph.edges:
+        if tail in copied:
+            copy = f"{tail}@{head}"
+            graph.items[copy] = {"kind": "copy", "node": graph.items[tail]["node"], "user": head}
+            tail = copy
+        edges.append((tail, head))
+    graph.edges = edges
+
+
+def _ranks(graph: VisibleGraph) -> dict[str, int]:
+    """Each box's layer if every box sits one layer after its latest input (items are in topological order)."""
+    inputs: dict[str, list[str]] = {}
+    for tail, head in graph.edges:
+        inputs.setdefault(head, []).append(tail)
+    rank: dict[str, int] = {}
+    for key in graph.items:
+        rank[key] = 1 + max((rank[t] for t in inputs.get(key, ())), default=-1)
+    return rank

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from ..compute import is_heavy_trace
 from ..errors import error_response
 from ..models import ERRORS, ErrorOut, PresetOut, StepArraysOut, StepIn, TraceIn, TraceOut
 from ..presets import BY_ID, PRESETS
@@ -20,7 +21,7 @@ async def create_trace(body: TraceIn, request: Request) -> Response:
     """Run a program: every node's value and gradient, the step timeline, and the graph's layout.
     Large tensors appear in the steps as summaries; /api/trace/step gives one step's arrays in full."""
     encoded = await request.app.state.compute.run(build_trace_json, body.source, body.values, body.folded,
-                                                  body.preset, request=request)
+                                                  body.preset, request=request, heavy=is_heavy_trace(body.source))
     return Response(encoded, media_type="application/json")
 
 
@@ -28,7 +29,7 @@ async def create_trace(body: TraceIn, request: Request) -> Response:
 async def read_step_arrays(body: StepIn, request: Request) -> Response:
     """One backward step of a tensor program with its upstream, contribution and gradient arrays in full."""
     encoded = await request.app.state.compute.run(build_step_json, body.source, body.values, body.step,
-                                                  request=request)
+                                                  request=request, heavy=is_heavy_trace(body.source))
     return Response(encoded, media_type="application/json")
 
 

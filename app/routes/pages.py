@@ -17,10 +17,11 @@ from engine.datasets import DATASETS
 from engine.lang import SourceError
 
 from ..cache import ByteCache
-from ..compute import Busy, OverBudget, TooManyTasks
+from ..compute import Busy, OverBudget, TooManyTasks, client_of, is_heavy_trace
 from ..errors import error_response
 from ..layout import LayoutError
 from ..presets import PRESETS
+from ..quotas import RateLimited, take
 from ..security import EMBED_CSP
 from ..service import build_page_trace, encode
 from ..settings import SETTINGS
@@ -44,8 +45,10 @@ async def initial_trace(request: Request, state: UrlState) -> tuple[str | None, 
     if cached is not None:
         return cached[4:].decode(), int.from_bytes(cached[:4], "big"), None
     try:
+        take("trace", client_of(request))  # a page that computes counts as a trace against its client
         encoded, nodes = await request.app.state.compute.run(
-            build_page_trace, state.source, state.values, state.folded, state.preset, request=request)
+            build_page_trace, state.source, state.values, state.folded, state.preset, request=request,
+            heavy=is_heavy_trace(state.source))
     except SourceError as error:
         if state.values and error.kind in ("unknown-input", "bad-input-value"):
             state.notices.append(f"The link's input values do not fit this program ({error.message}); "
@@ -55,9 +58,10 @@ async def initial_trace(request: Request, state: UrlState) -> tuple[str | None, 
         return None, 0, error.to_dict()
     except LayoutError as error:
         return None, 0, {"kind": "layout-failed", "message": str(error), "line": 1, "column": 1}
-    except (Busy, TooManyTasks, OverBudget) as error:
-        return None, 0, {"kind": "busy" if isinstance(error, Busy) else "over-budget", "message": str(error),
-                         "line": 1, "column": 1}
+    except (Busy, TooManyTasks, RateLimited) as error:
+        return None, 0, {"kind": "busy", "message": str(error), "line": 1, "column": 1}
+    except OverBudget as error:
+        return None, 0, {"kind": "over-budget", "message": str(error), "line": 1, "column": 1}
     _traces.put(key, nodes.to_bytes(4, "big") + encoded)
     return encoded.decode(), nodes, None
 

@@ -366,3 +366,27 @@ def test_a_training_past_its_deadline_is_stopped_with_a_clear_error(tmp_path: Pa
 def post_json(url: str, body: dict) -> dict:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"content-type": "application/json"})
     return json.loads(urllib.request.urlopen(request, timeout=30).read())  # noqa: S310 - loopback
+
+
+def test_the_trace_bomb_by_every_door_kills_no_worker(tmp_path: Path) -> None:
+    port = servers.free_port()
+    log = tmp_path / "server.log"
+    server = servers.start(tmp_path / "links.sqlite3", port, like_make_run=True, log=log,
+                           environment={"BACKPROP_LOG_LEVEL": "info"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        before = servers.workers(server)
+        query = "v=1&source=" + quote(trace_bomb(100, 200))
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            post_json(f"{base}/api/trace", {"source": trace_bomb(100, 200)})
+        assert refused.value.code == 400
+        link = post_json(f"{base}/api/share", {"state": query})
+        room = post_json(f"{base}/api/rooms", {"state": query})
+        for path in (f"/?{query}", f"/embed?{query}", link["url"], link["url"] + "?embed=1", room["url"]):
+            with urllib.request.urlopen(base + path, timeout=30) as page:  # noqa: S310 - loopback
+                assert initial_of(page.read().decode())["error"]["kind"] == "too-many-numbers"
+        assert servers.workers(server) == before
+        assert "died" not in log.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

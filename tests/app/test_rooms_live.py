@@ -105,3 +105,13 @@ def test_a_room_lives_while_its_teacher_is_connected_and_expires_soon_after(tmp_
     teacher_here.teachers.clear()
     time.sleep(0.4)
     assert hub.get(kept.code) is None
+
+
+def test_room_messages_are_limited_in_bytes(client: TestClient) -> None:
+    room = client.post("/api/rooms", json={"state": "v=1"}).json()
+    with client.websocket_connect(f"/ws/rooms/{room['code']}?token={room['token']}") as teacher:
+        teacher.receive_json()
+        teacher.send_text(json.dumps({"type": "state", "state": "v=1&notes=" + "é" * 9000}))  # 9,000 characters
+        with pytest.raises(WebSocketDisconnect) as closed:
+            teacher.receive_json()
+        assert closed.value.code == 1009  # 18,000 bytes: too big
