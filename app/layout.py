@@ -13,7 +13,7 @@ from typing import Any
 import graphviz
 
 from .settings import SETTINGS
-from .view import SIZES, VisibleGraph
+from .view import VisibleGraph
 
 POINTS_PER_INCH = 72.0
 _slots = threading.BoundedSemaphore(os.cpu_count() or 1)  # at most one dot per core
@@ -32,11 +32,11 @@ class LayoutBusy(LayoutError):
 def dot_source(graph: VisibleGraph) -> str:
     """The graph in DOT. Boxes carry only generated ids and sizes: no user text reaches dot, and
     the graphviz package quotes everything it writes."""
-    dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "nodesep": "0.3", "ranksep": "1.2",
+    dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "nodesep": "0.25", "ranksep": "0.45",
                                        "splines": "spline"},
                            node_attr={"shape": "box", "fixedsize": "true", "label": ""})
     for key, item in graph.items.items():
-        width, height = SIZES[item["kind"]]
+        width, height = item["size"]
         dot.node(_dot_id(key), width=f"{width / POINTS_PER_INCH:.4f}", height=f"{height / POINTS_PER_INCH:.4f}")
     for tail, head in graph.edges:
         dot.edge(_dot_id(tail), _dot_id(head))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Box sizes in CSS pixels (1 px = 1 point for the layout): what the browser draws, what dot packs.
-SIZES = {"scalar": (132, 62), "const": (64, 36), "tensor": (156, 112), "group": (176, 58), "copy": (84, 40)}
+SIZES = {"scalar": (104, 66), "const": (58, 32), "tensor": (150, 110), "group": (176, 58), "copy": (92, 42)}
+SMALL_TENSOR = 16  # a tensor of up to this many numbers shows them (value rows above gradient rows)
 COPY_AFTER = 6  # a box used by more boxes than this is drawn once, plus a small copy beside each user
 LONG_EDGE_BUDGET = 1500  # layers the edges may cross in all before the widest-reaching boxes are copied
 
@@ -19,6 +20,20 @@ class VisibleGraph:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     edges: list[tuple[str, str]] = field(default_factory=list)
     folded: list[str] = field(default_factory=list)
+
+
+def box_size(kind: str, shape: list[int] | None = None) -> tuple[int, int]:
+    """A box's width and height: by kind, and for a tensor by its shape (a 0-d tensor is a number)."""
+    if kind == "tensor" and shape is not None:
+        if not shape:
+            return SIZES["scalar"]
+        size = 1
+        for n in shape:
+            size *= n
+        if size <= SMALL_TENSOR and len(shape) <= 2:
+            rows, cols = (1, shape[0]) if len(shape) == 1 else shape
+            return max(SIZES["scalar"][0], 12 + 62 * cols), 46 + 34 * rows
+    return SIZES[kind]
 
 
 def group_paths(nodes: list[dict[str, Any]]) -> list[str]:
@@ -68,10 +83,11 @@ def visible_graph(nodes: list[dict[str, Any]], folded: Iterable[str], copy_after
         if owner is None:
             key = f"n{node['id']}"
             kind = "tensor" if "shape" in node else "const" if node["op"] == "const" else "scalar"
-            graph.items[key] = {"kind": kind, "node": node["id"]}
+            graph.items[key] = {"kind": kind, "node": node["id"], "size": list(box_size(kind, node.get("shape")))}
         else:
             key = f"g:{owner}"
-            item = graph.items.setdefault(key, {"kind": "group", "group": owner, "members": []})
+            item = graph.items.setdefault(key, {"kind": "group", "group": owner, "members": [],
+                                                "size": list(SIZES["group"])})
             item["members"].append(node["id"])
         key_of.append(key)
     seen: set[tuple[str, str]] = set()
@@ -119,7 +135,8 @@ def _copy_wide_fan_outs(graph: VisibleGraph, copy_after: int) -> None:
     for tail, head in graph.edges:
         if tail in copied:
             copy = f"{tail}@{head}"
-            graph.items[copy] = {"kind": "copy", "node": graph.items[tail]["node"], "user": head}
+            graph.items[copy] = {"kind": "copy", "node": graph.items[tail]["node"], "user": head,
+                                 "size": list(SIZES["copy"])}
             tail = copy
         edges.append((tail, head))
     graph.edges = edges

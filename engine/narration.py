@@ -1,25 +1,57 @@
 """Narration: a plain-language sentence for every step of a trace, naming the rule each op applies.
 
 Built from the trace document alone (the engine's record), with the op's sentence written once next to
-its derivative in engine/ops.py. Scalar numbers are written exactly as the step's fields hold them.
+its derivative in engine/ops.py. Numbers read as the browser shows them (static/js/format.js): four
+significant digits of the step's exact fields.
 """
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .ops import OPS
-from .trace import format_number
+
+MINUS = "\u2212"
+_SPELLED = {"inf": "∞", "-inf": f"{MINUS}∞", "nan": "NaN"}
 
 
-def _number(x: Any) -> str:
-    return format_number(x) if isinstance(x, float | int) else str(x)
+def display_number(x: Any, digits: int = 4) -> str:
+    """A number as the lab shows it, the twin of format.js `formatNumber`: `digits` significant digits
+    (ties away from zero, as JavaScript's toPrecision), exponent form below 1e-3 and from 1e5 on,
+    a real minus sign, no −0, and ∞, −∞, NaN spelled out (as floats or as the trace's strings)."""
+    if isinstance(x, str):
+        return _SPELLED.get(x, x)
+    x = float(x)
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return _SPELLED["inf" if x > 0 else "-inf"]
+    if x == 0.0:  # -0.0 too
+        return "0"
+    exact = Decimal(x)
+    rounded = exact.quantize(Decimal(1).scaleb(exact.adjusted() - digits + 1), rounding=ROUND_HALF_UP)
+    if 1e-3 <= abs(x) < 1e5:
+        text = repr(float(rounded))  # shortest form, as JavaScript's String(Number(...))
+        text = text[:-2] if text.endswith(".0") else text
+    else:
+        mantissa = f"{rounded.scaleb(-rounded.adjusted()):f}"
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        text = f"{mantissa}e{rounded.adjusted():+d}"
+    return text.replace("-", MINUS)
+
+
+def _operand(x: Any) -> str:
+    """A number inside a product: negatives in parentheses, as format.js `operand`."""
+    text = display_number(x)
+    return f"({text})" if text.startswith(MINUS) else text
 
 
 def _labels(document: dict[str, Any], node: dict[str, Any]) -> list[str]:
     labels = [document["nodes"][i]["label"] for i in node["inputs"]]
     if node["op"] == "pow" and len(labels) == 1:
-        labels.append(_number(node["arg"]))
+        labels.append(display_number(node["arg"]))
     return labels
 
 
@@ -36,7 +68,7 @@ def narrate(document: dict[str, Any]) -> list[str]:
         spec = OPS[node["op"]]
         if step["pass"] == "forward":
             does = spec.does.format(*_labels(document, node))
-            value = f"; its value is {_number(node['value'])}" if scalar else f"; its shape is {tuple(node['shape'])}"
+            value = f"; its value is {display_number(node['value'])}" if scalar else f"; its shape is {tuple(node['shape'])}"
             sentences.append(f"Forward: {node['label']} {does}{value}.")
         elif step.get("seed"):
             sentences.append(f"Backward starts at the output: the gradient of {out} with respect to itself is 1.")
@@ -52,15 +84,15 @@ def _edge_sentence(document: dict[str, Any], step: dict[str, Any], spec: Any, ou
     rule = spec.rule.format(*_labels(document, node))
     seen[step["input"]] = seen.get(step["input"], 0) + 1
     if scalar:
-        text = (f"{rule} So ∂{out}/∂{child['label']} receives {_number(step['upstream'])} × "
-                f"{_number(step['local'])} = {_number(step['contribution'])}.")
+        text = (f"{rule} So ∂{out}/∂{child['label']} receives {_operand(step['upstream'])} × "
+                f"{_operand(step['local'])} = {display_number(step['contribution'])}.")
     else:
         text = f"{rule} So ∂{out}/∂{child['label']} receives an array of shape {tuple(child['shape'])}."
     total = parts_of[step["input"]]
     if total > 1:
         k = seen[step["input"]]
         text += (f" {child['label']} feeds {total} nodes, so its gradient is the sum of {total} contributions"
-                 + (f": this is number {k}, and the sum so far is {_number(step['grad'])}." if scalar
+                 + (f": this is number {k}, and the sum so far is {display_number(step['grad'])}." if scalar
                     else f": this is number {k}."))
     return text
 

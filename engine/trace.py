@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ TRACE_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("trace.schema.json")
 _NONFINITE = {math.inf: "inf", -math.inf: "-inf"}
 _SHOWN_ARGS = ("pow", "sum", "mean", "softmax", "transpose")
+_CALL = re.compile(r"\w+\([^()]*\)")  # a function applied to labels: needs no parentheses of its own
 
 
 def encode_number(x: float) -> float | str:
@@ -64,12 +66,11 @@ class Trace:
             self.nodes = topological_order(output)
             index = {id(node): i for i, node in enumerate(self.nodes)}
             self.inputs: list[list[int]] = []
-            self.labels: list[str] = []
-            for i, node in enumerate(self.nodes):  # plain loops: comprehensions cost a call each on 3.11
+            for node in self.nodes:  # plain loops: comprehensions cost a call each on 3.11
                 prev = node._prev
                 self.inputs.append([index[id(prev[0])], index[id(prev[1])]] if len(prev) == 2
                                    else [index[id(child)] for child in prev] if prev else [])
-                self.labels.append(node._name if node._name is not None else _label(node, i))
+            self.labels = _labels(self.nodes)
             if self.is_tensor:
                 from .trace_tensor import tensor_steps
 
@@ -158,7 +159,8 @@ def _scalar_steps(t: Trace) -> tuple[list[Any], list[dict[str, Any]]]:
         if upstream is None or not ins:
             continue
         parent = labels[i]
-        head = f" += ∂{out}/∂{parent} · ∂{parent}/∂"
+        # into the output, ∂f/∂q would explain ∂f/∂q by itself: differentiate f's expression instead
+        head = f" += ∂{out}/∂{parent} · ∂{_as_variable(t, i) if i == last else parent}/∂"
         up = upstream if upstream - upstream == 0.0 else encode(upstream)
         for slot, (j, local) in enumerate(zip(ins, nodes[i].local_gradients)):
             if is_const[j]:
@@ -174,6 +176,12 @@ def _scalar_steps(t: Trace) -> tuple[list[Any], list[dict[str, Any]]]:
                     "grad": total if total - total == 0.0 else encode(total),
                     "text": f"∂{out}/∂{name}{head}{name}"})
     return grads, steps
+
+
+def _as_variable(t: Trace, i: int) -> str:
+    """Node i's expression in its inputs' labels, as the variable of a derivative: "(q · z)", "tanh(c)"."""
+    written = OPS[t.nodes[i]._op].formula.format(*t.input_labels(i)).replace(" * ", " · ")
+    return written if _CALL.fullmatch(written) else f"({written})"
 
 
 def _forward_scalar_steps(t: Trace, steps: list[dict[str, Any]]) -> None:
@@ -237,13 +245,24 @@ def trace(output: Node) -> Trace:
     return Trace(output)
 
 
-def _label(node: Node, i: int) -> str:
-    name = node._name
-    if name is not None:
-        return name
-    if node._op == "const" and node.data.__class__ is float:
-        return format_number(node.data)
-    return f"n{i}"
+def _labels(nodes: list[Node]) -> list[str]:
+    """What each node is called on screen: its name; a scalar constant's number; else t1, t2, … in
+    topological order, skipping any tN the program uses as a name, so every label names one box."""
+    names = {node._name for node in nodes}
+    labels: list[str] = []
+    count = 0
+    for node in nodes:
+        label = node._name
+        if label is None:
+            if node._op == "const" and node.data.__class__ is float:
+                label = format_number(node.data)
+            else:
+                count += 1
+                while f"t{count}" in names:
+                    count += 1
+                label = f"t{count}"
+        labels.append(label)
+    return labels
 
 
 def _with_arg(node: Node, parts: list[str]) -> list[str]:

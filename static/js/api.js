@@ -24,6 +24,16 @@ export async function fetchTrace(source, values = {}, folded = null, signal = un
   return data;
 }
 
+/** POST /api/trace/step: one backward step of a tensor program with its arrays in full. */
+export async function fetchStep(source, values, step) {
+  const response = await fetch("/api/trace/step", {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ source, values, step }),
+  });
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new Error(data?.error?.message ?? `the server answered ${response.status}`);
+  return data;
+}
+
 /** POST /api/share: a short link for a state (its URL query). */
 export async function createLink(query) {
   const response = await fetch("/api/share", {

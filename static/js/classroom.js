@@ -1,5 +1,7 @@
 // Teaching aids: the preset's walkthrough, the teacher's own notes per step, and the quiz mode.
 
+import { formatNumber } from "./format.js";
+
 const TALLY = "backprop-quiz-tally";
 
 /** Tour, notes and quiz for the page; `go(position)` moves the frame, `refresh()` redraws it. */
@@ -62,13 +64,13 @@ export function createClassroom({ $, state, go, refresh }) {
 
   function check() {
     const step = state.response.trace.steps[state.position - 1];
-    const guess = Number($("quiz-guess").value.replace("\u2212", "-").trim());
+    const guess = Number($("quiz-guess").value.replaceAll("\u2212", "-").trim());
     const answer = step.contribution;
     const right = Number.isFinite(guess) && Math.abs(guess - answer) <= 1e-3 + 1e-2 * Math.abs(answer);
     const counts = tally();
     counts[right ? "right" : "wrong"] += 1;
     sessionStorage.setItem(TALLY, JSON.stringify(counts));
-    $("quiz-result").textContent = right ? "Right!" : `Not quite: the contribution is ${answer}.`;
+    $("quiz-result").textContent = right ? "Right!" : `Not quite: the contribution is ${formatNumber(answer)}.`;
     revealed.add(state.position);
     $("quiz-guess").value = "";
     refresh();

@@ -5,9 +5,9 @@ const MINUS = "\u2212";
 /** A number for display: up to `digits` significant digits, a real minus sign, inf and nan spelled out. */
 export function formatNumber(x, digits = 4) {
   if (x === null || x === undefined) return "";
-  if (x === "inf") return "∞";
-  if (x === "-inf") return `${MINUS}∞`;
-  if (x === "nan") return "NaN";
+  if (x === "inf" || x === Infinity) return "∞";
+  if (x === "-inf" || x === -Infinity) return `${MINUS}∞`;
+  if (x === "nan" || Number.isNaN(x)) return "NaN";
   if (Array.isArray(x)) return "[…]";
   if (Object.is(x, -0)) x = 0;
   let text;
@@ -16,7 +16,7 @@ export function formatNumber(x, digits = 4) {
   } else {
     text = String(Number(x.toPrecision(digits)));
   }
-  return text.replace("-", MINUS);
+  return text.replaceAll("-", MINUS);  // the exponent's sign too: 1.5e−4
 }
 
 /** The same number inside a formula: negatives wrapped in parentheses. */
@@ -30,7 +30,7 @@ export function texNumber(x, digits = 4) {
   if (x === "inf") return "\\infty";
   if (x === "-inf") return "-\\infty";
   if (x === "nan") return "\\mathrm{NaN}";
-  const text = formatNumber(x, digits).replace(MINUS, "-");
+  const text = formatNumber(x, digits).replaceAll(MINUS, "-");
   const match = /^(-?[\d.]+)e([+-]?\d+)$/.exec(text);
   return match ? `${match[1]}\\times 10^{${Number(match[2])}}` : text;
 }

@@ -2,9 +2,10 @@
 
 import katex from "../vendor/katex/katex.mjs";
 import Panzoom from "../vendor/panzoom/panzoom.es.js";
-import { fetchTrace } from "./api.js";
+import { fetchStep, fetchTrace } from "./api.js";
 import { drawInputs, paintLines } from "./editor.js";
 import { GraphView } from "./graph.js";
+import { createInspector } from "./inspector.js";
 import { wireSharing } from "./sharing.js";
 import { decode, encode } from "./state.js";
 import { createClassroom } from "./classroom.js";
@@ -34,6 +35,7 @@ const trainer = createTrainer({ $, state, runProgram, go, stop, play });
 const live = createLive({ $, state, setStatus: (text) => setStatus(text), shareableQuery: () => shareableQuery(),
   runProgram, stop, go });
 const classroom = createClassroom({ $, state, go: (position) => { stop(); go(position); }, refresh: () => showFrame() });
+const inspector = createInspector($("inspector"), (index) => fetchStep(state.response.source, state.values, index));
 let timer = null;
 let pending = null;
 
@@ -110,7 +112,9 @@ function showResponse(response, keepPosition) {
   } else {
     graph.render(response);
     if (!sameLayout) fitGraph();
+    updateScale();
   }
+  $("tensor-legend").hidden = !Object.values(response.view.items).some((item) => item.kind === "tensor");
   if (!keepPosition) renderInputs(response.inputs);
   $("fold").hidden = response.view.groups.length === 0;
   showFrame();
@@ -141,6 +145,7 @@ function showFrame() {
   const step = frame.current;
   const hidden = classroom.showQuiz(step);
   graph.update(frame, state.selected, hidden ? step.input : null);
+  if (!hidden) inspector.show(trace, frame, state.selected);
   const total = trace.steps.length;
   const pass = passAt(trace, state.position);
   $("counter").textContent = state.position === 0
@@ -178,7 +183,9 @@ function typesetLater(tex) {
   requestAnimationFrame(() => {
     const latest = typesetPending;
     typesetPending = null;
-    if (latest) katex.render(latest, $("math"), { throwOnError: false, displayMode: true });
+    // Inline mode with display-style fractions: KaTeX may break a long formula after + and =, so a
+    // sum of many contributions wraps in the pane instead of running off its edge.
+    if (latest) katex.render(`\\displaystyle ${latest}`, $("math"), { throwOnError: false, displayMode: false });
     else $("math").replaceChildren();
   });
 }
@@ -241,6 +248,15 @@ function renderInputs(inputs) {
 function fitGraph() {
   panzoom.reset({ animate: false });
   state.view = null;
+  updateScale();
+}
+
+/** Tell the graph how many screen pixels a layout unit now takes, for its level of detail. */
+function updateScale() {
+  const svg = $("graph");
+  const box = svg.viewBox.baseVal;
+  if (!box || !box.width || !svg.clientWidth) return;
+  graph.setScale(Math.min(svg.clientWidth / box.width, svg.clientHeight / box.height) * panzoom.getScale());
 }
 
 function onKey(event) {
@@ -323,6 +339,8 @@ function wire() {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); $("run").click(); }
   });
   $("stage").addEventListener("panzoomend", rememberView);
+  $("stage").addEventListener("panzoomchange", updateScale);
+  new ResizeObserver(updateScale).observe($("graph"));
   $("viewport").addEventListener("wheel", () => { clearTimeout(viewTimer); viewTimer = setTimeout(rememberView, 300); });
   $("present").addEventListener("click", togglePresent);
   wireSharing({ $, state, setStatus });

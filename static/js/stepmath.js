@@ -30,6 +30,33 @@ function partial(top, bottom) {
   return `\\frac{\\partial ${top}}{\\partial ${bottom}}`;
 }
 
+// Ops written with an operator rather than as a function call: as the variable of a derivative,
+// their expression needs parentheses, ∂(q·z)/∂q.
+const OPERATORS = new Set(["add", "sub", "mul", "div", "pow", "neg", "matmul", "transpose"]);
+const ADD_TO = "\\mathrel{+}\\nobreak=";  // "+=" that a line break never splits
+const MANY = 8;  // a longer sum shows its first 3 and last 2 terms around "⋯"
+
+/** Node's expression in its inputs' labels, ready to stand after ∂ (a quotient inline: no fraction
+ * inside the fraction). */
+function texExpression(trace, node) {
+  const symbols = node.inputs.map((id) => texName(trace.nodes[id].label));
+  if (node.op === "div") return `(${symbols[0]} / ${symbols[1]})`;
+  const written = texOp(node.op, symbols, node.arg);
+  return OPERATORS.has(node.op) ? `(${written})` : written;
+}
+
+/** ∂out/∂child as the sum of its contributions so far; a long sum is elided in the middle and
+ * breaks after any top-level "+" or "=" (KaTeX wraps inline math there). */
+function texSum(out, child, parts, grad) {
+  if (parts.length < 2) return "";
+  const terms = parts.length > MANY
+    ? [...parts.slice(0, 3).map((c) => texOperand(c.value)),
+      `\\underset{\\text{${parts.length} terms}}{\\cdots}`,
+      ...parts.slice(-2).map((c) => texOperand(c.value))]
+    : parts.map((c) => texOperand(c.value));
+  return ` \\qquad\\allowbreak ${partial(out, child)} = ${terms.join(" + ")} = ${texNumber(grad)}`;
+}
+
 /** LaTeX for one step (null for steps without arithmetic to show). */
 export function stepTex(trace, step, frame, hidden = false) {
   const nodes = trace.nodes;
@@ -49,15 +76,14 @@ export function stepTex(trace, step, frame, hidden = false) {
   const out = texName(nodes[trace.output].label);
   if (step.seed) return `${partial(out, out)} = 1`;
   const child = texName(nodes[step.input].label);
-  const chain = `${partial(out, child)} \\mathrel{+}= ${partial(out, name)} \\cdot ${partial(name, child)}`;
+  // into the output, ∂f/∂q · ∂f/∂q would explain ∂f/∂q by itself: differentiate f's expression instead
+  const variable = step.node === trace.output ? texExpression(trace, node) : name;
+  const chain = `${partial(out, child)} ${ADD_TO} ${partial(out, name)} \\cdot ${partial(variable, child)}`;
   if (tensor) return chain;
-  const arithmetic = `${texOperand(step.upstream)} \\cdot ${texOperand(step.local)} = ${texNumber(step.contribution)}`;
-  if (hidden) return `${chain} = ${texOperand(step.upstream)} \\cdot ${texOperand(step.local)} = \\;?`;
+  const product = `${texOperand(step.upstream)} \\cdot ${texOperand(step.local)}`;
+  if (hidden) return `${chain} = ${product} = \\;?`;
   const parts = frame.contributions[step.input].filter((c) => c.step <= frame.position - 1);
-  const total = parts.length > 1
-    ? ` \\qquad ${partial(out, child)} = ${parts.map((c) => texOperand(c.value)).join(" + ")} = ${texNumber(step.grad)}`
-    : "";
-  return `${chain} = ${arithmetic}${total}`;
+  return `${chain} = ${product} = ${texNumber(step.contribution)}${texSum(out, child, parts, step.grad)}`;
 }
 
 /** A plain-language line for screen readers and the step panel. */

@@ -169,7 +169,7 @@ def assert_layout_draws_the_view(body: dict[str, Any]) -> None:
     items, placed = body["view"]["items"], body["layout"]
     assert set(placed["items"]) == set(items)
     for key, (x, y, width, height) in placed["items"].items():
-        assert (width, height) == SIZES[items[key]["kind"]]
+        assert [width, height] == items[key]["size"]
         assert 0 <= x <= placed["width"] and 0 <= y <= placed["height"]
     owners = item_of_each_node(body)
     expected = {(owners[tail], owners[node["id"]]) for node in body["trace"]["nodes"] for tail in node["inputs"]
@@ -209,7 +209,8 @@ def test_folding_a_statement_collapses_it_into_one_laid_out_box(client: TestClie
     unfolded = post_trace(client, GROUPED)
     body = post_trace(client, GROUPED, folded=["z (line 3)"])
     assert body["view"]["folded"] == ["z (line 3)"]
-    assert body["view"]["items"]["g:z (line 3)"] == {"kind": "group", "group": "z (line 3)", "members": [2, 3, 4]}
+    assert body["view"]["items"]["g:z (line 3)"] == {"kind": "group", "group": "z (line 3)", "members": [2, 3, 4],
+                                                     "size": list(SIZES["group"])}
     assert set(body["view"]["items"]) == {"n0", "n1", "g:z (line 3)", "n5", "n6"}
     assert body["layout"]["key"] != unfolded["layout"]["key"]
     assert_layout_draws_the_view(body)
@@ -258,9 +259,10 @@ def test_nothing_folded_shows_every_node_and_every_edge() -> None:
 def test_folding_a_group_collapses_its_members_into_one_box_without_self_loops() -> None:
     graph = visible_graph(NODES, ["mlp"])
     assert graph.folded == ["mlp"]
-    assert graph.items == {"n0": {"kind": "scalar", "node": 0},
-                           "g:mlp": {"kind": "group", "group": "mlp", "members": [1, 2, 3, 4, 5, 6]},
-                           "n7": {"kind": "scalar", "node": 7}}
+    assert graph.items == {"n0": {"kind": "scalar", "node": 0, "size": list(SIZES["scalar"])},
+                           "g:mlp": {"kind": "group", "group": "mlp", "members": [1, 2, 3, 4, 5, 6],
+                                     "size": list(SIZES["group"])},
+                           "n7": {"kind": "scalar", "node": 7, "size": list(SIZES["scalar"])}}
     assert sorted(graph.edges) == [("g:mlp", "n7"), ("n0", "g:mlp"), ("n0", "n7")]
 
 

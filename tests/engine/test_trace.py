@@ -98,7 +98,7 @@ def test_cs231n_circuit_gives_the_textbook_numbers() -> None:
     assert "q = x + y = (-2) + 5 = 3" in texts
     edge = next(s for s in document["steps"] if s["text"] == "∂f/∂x += ∂f/∂q · ∂q/∂x")
     assert (edge["upstream"], edge["local"], edge["contribution"], edge["grad"]) == (-4, 1, -4, -4)
-    z_edge = next(s for s in document["steps"] if s["text"] == "∂f/∂z += ∂f/∂f · ∂f/∂z")
+    z_edge = next(s for s in document["steps"] if s["text"] == "∂f/∂z += ∂f/∂f · ∂(q · z)/∂z")
     assert z_edge["local"] == 3
     assert document["ops"]["mul"]["local"][z_edge["slot"]].format("q", "z") == "q"
 
@@ -130,7 +130,7 @@ def test_numbers_in_the_text_are_the_numbers_in_the_fields() -> None:
             if node["op"] == "pow" and len(node["inputs"]) == 1:
                 operands.append(node["arg"])
             assert numbers == operands + [node["value"]]
-        elif step["pass"] == "backward" and not step.get("seed"):
+        elif step["pass"] == "backward" and not step.get("seed") and step["node"] != document["output"]:
             child, parent = nodes[step["input"]]["label"], node["label"]
             assert step["text"].endswith(f"∂{parent}/∂{child}")
 
@@ -165,3 +165,58 @@ def test_nonfinite_tensor_entries_are_spelled_out() -> None:
     assert log_node["value"] == ["-inf", 0.0]
     assert "nonfinite-value" in log_node["flags"]
     assert math.isinf(float(document["nodes"][-1]["value"]))
+
+
+def unnamed_graph() -> Value:
+    """f = tanh(t1 · x + 2) with a user's own t1 and t3 among the generated labels' candidates."""
+    x, t1, t3 = Value(0.5, name="x"), Value(-1.5, name="t1"), Value(2.0, name="t3")
+    return ((t1 * x + 2) * t3 + x * x).tanh()
+
+
+def test_unnamed_nodes_get_short_unique_labels_that_skip_the_programs_names() -> None:
+    nodes = trace(unnamed_graph()).to_dict()["nodes"]
+    generated = [node["label"] for node in nodes if "name" not in node and node["op"] != "const"]
+    assert generated == ["t2", "t4", "t5", "t6", "t7", "t8"]  # topological order; t1 and t3 are names
+    labels = [node["label"] for node in nodes if node["op"] != "const"]
+    assert len(labels) == len(set(labels))
+    assert {node["label"] for node in nodes if node["op"] == "const"} == {"2"}
+    assert {node["name"] for node in nodes if "name" in node} == {"x", "t1", "t3"}
+
+
+def test_formulas_name_unnamed_nodes_by_their_labels() -> None:
+    document = trace(unnamed_graph()).to_dict()
+    nodes = document["nodes"]
+    texts = "\n".join(step["text"] for step in document["steps"])
+    assert re.search(r"\bn\d+\b", texts) is None
+    product = next(node for node in nodes if node["op"] == "mul" and node["inputs"] == [1, 0])
+    assert f"{product['label']} = t1 * x = (-1.5) * 0.5 = -0.75" in texts
+    for step in document["steps"]:
+        if step["pass"] == "backward" and not step.get("seed"):
+            assert f"∂{nodes[step['input']]['label']} += " in step["text"]
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_unnamed_tensor_and_scalar_labels_are_never_node_ids(name: str) -> None:
+    for node in trace(GRAPHS[name]()).to_dict()["nodes"]:
+        assert not re.fullmatch(r"n\d+", node["label"])
+
+
+def test_edges_into_the_output_differentiate_its_expression_not_itself() -> None:
+    document = trace(unnamed_graph()).to_dict()
+    out = document["nodes"][document["output"]]
+    inner = document["nodes"][out["inputs"][0]]["label"]
+    into_output = [s["text"] for s in document["steps"] if s.get("node") == document["output"] and "input" in s]
+    assert into_output == [f"∂{out['label']}/∂{inner} += ∂{out['label']}/∂{out['label']} · ∂tanh({inner})/∂{inner}"]
+    for name in ["cs231n", "sigmoid_neuron", "mlp"]:
+        document = trace(GRAPHS[name]()).to_dict()
+        f = document["nodes"][document["output"]]["label"]
+        assert not any(f"∂{f}/∂{f} · ∂{f}/∂" in step["text"] for step in document["steps"])
+
+
+def test_an_output_edge_writes_each_operator_in_parentheses() -> None:
+    a, b = Value(3.0, name="a"), Value(2.0, name="b")
+    cases = {"(a / b)": a / b, "(a - b)": a - b, "(a ** 2)": a**2, "max(a, b)": a.max(b), "(-(a))": -a}
+    for written, output in cases.items():
+        output.name = "f"
+        texts = [step["text"] for step in trace(output).to_dict()["steps"]]
+        assert f"∂f/∂a += ∂f/∂f · ∂{written}/∂a" in texts

@@ -1,0 +1,101 @@
+"""The graph as a class sees it: big enough on a projector, no text over text, nothing jumping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.presets import PRESETS
+
+pytestmark = pytest.mark.browser
+
+# Every visible, non-empty text element of the graph: its screen box and its font size on screen.
+TEXTS = """() => {
+  const out = [];
+  for (const t of document.querySelectorAll('#graph text')) {
+    if (!t.textContent.trim() || t.closest('[display=none]') || getComputedStyle(t).display === 'none') continue;
+    const r = t.getBoundingClientRect();
+    if (!r.width) continue;
+    out.push({text: t.textContent, cls: t.getAttribute('class') || '', x: r.left, y: r.top, w: r.width, h: r.height,
+              px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a});
+  }
+  return out;
+}"""
+NUMBER_CLASSES = {"value", "grad", "cell", "range"}
+
+
+def overlapping(texts: list[dict[str, Any]], slack: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of texts whose boxes cover each other by more than `slack` px both ways."""
+    found = []
+    ordered = sorted(texts, key=lambda t: t["x"])
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b["x"] >= a["x"] + a["w"] - slack:
+                break
+            if min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > slack:
+                found.append((a["text"], b["text"]))
+    return found
+
+
+def smallest_number(texts: list[dict[str, Any]]) -> float:
+    sizes = [t["px"] for t in texts if NUMBER_CLASSES & set(t["cls"].split())]
+    return min(sizes) if sizes else float("inf")
+
+
+def open_lab(page: Any, query: str) -> int:
+    page.goto(f"/?{query}")
+    page.wait_for_selector("#graph .node[data-id]")
+    return page.evaluate("window.backpropLab.state.response.trace.steps.length")
+
+
+def graph_box(page: Any) -> dict[str, float]:
+    return page.eval_on_selector("#graph", "g => { const r = g.getBoundingClientRect(); "
+                                 "return {x: r.left, y: r.top, w: r.width, h: r.height}; }")
+
+
+@pytest.mark.parametrize("preset", [p.id for p in PRESETS])
+def test_no_text_covers_text_at_any_step_and_the_graph_keeps_its_size(page: Any, preset: str) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    total = open_lab(page, f"preset={preset}")
+    first = graph_box(page)
+    for position in range(total + 1):
+        page.evaluate(f"window.backpropLab.go({position})")
+        texts = page.evaluate(TEXTS)
+        assert not overlapping(texts), f"step {position}: {overlapping(texts)[:3]}"
+        assert graph_box(page) == first, f"the graph moved at step {position}"
+
+
+def test_the_sigmoid_neuron_is_readable_in_the_lab_at_1366_by_768(page: Any, artifacts: Path) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    total = open_lab(page, "preset=sigmoid-neuron")
+    page.evaluate(f"window.backpropLab.go({total - 3})")
+    assert smallest_number(page.evaluate(TEXTS)) >= 12
+    page.screenshot(path=str(artifacts / "lab-sigmoid-1366x768.png"))
+
+
+def test_the_cs231n_circuit_fills_a_720p_projector_in_present_mode(page: Any, artifacts: Path) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    total = open_lab(page, "preset=cs231n&mode=present")
+    for position in range(total + 1):
+        page.evaluate(f"window.backpropLab.go({position})")
+        texts = page.evaluate(TEXTS)
+        assert smallest_number(texts) >= 20, f"step {position}"
+        assert not overlapping(texts), f"step {position}: {overlapping(texts)[:3]}"
+    page.evaluate("window.backpropLab.go(8)")
+    page.screenshot(path=str(artifacts / "present-cs231n-1280x720.png"))
+
+
+def test_zoomed_far_out_numbers_give_way_to_colour_and_come_back(page: Any) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    total = open_lab(page, "preset=sigmoid-neuron")
+    page.evaluate(f"window.backpropLab.go({total})")
+    assert page.evaluate("document.querySelector('#graph').classList.contains('far')") is False
+    for _ in range(8):
+        page.click("#zoom-out")
+    page.wait_for_function("document.querySelector('#graph').classList.contains('far')")
+    assert page.evaluate(TEXTS) == []  # no unreadable specks
+    page.click("#fit")
+    page.wait_for_function("!document.querySelector('#graph').classList.contains('far')")
+    assert smallest_number(page.evaluate(TEXTS)) >= 12
