@@ -133,10 +133,20 @@ function setError(error) {
     return;
   }
   box.hidden = false;
+  if (SERVER_TROUBLE.has(error.kind)) {  // not the program's fault: no line to point at
+    box.textContent = `The server could not finish this: ${error.message}`;
+    highlightLines(null);
+    setStatus("The server could not finish the graph.");
+    return;
+  }
   box.textContent = `Line ${error.line}, column ${error.column}: ${error.message}`;
   highlightLines({ line: error.line, end_line: error.line }, "error-line");
   setStatus("The program has an error.");
 }
+
+/** Error kinds that say something about the server or the request's size, not a place in the program. */
+const SERVER_TROUBLE = new Set(["layout-failed", "busy", "over-budget", "network", "http", "too-many-requests",
+  "unavailable", "timeout"]);
 
 /** Show the frame at state.position: graph, step panel, counter, source line. */
 function showFrame() {
@@ -393,7 +403,9 @@ function start(initial) {
   if (initial.error) {
     setError(initial.error);
     $("graph-message").hidden = false;
-    $("graph-message").textContent = "The program in this link has an error; fix it in the editor and press Run.";
+    $("graph-message").textContent = SERVER_TROUBLE.has(initial.error.kind)
+      ? "The server could not finish this link's graph; press Run to try again."
+      : "The program in this link has an error; fix it in the editor and press Run.";
     return;
   }
   const position = state.position;
