@@ -32,7 +32,7 @@ def box_size(kind: str, shape: list[int] | None = None) -> tuple[int, int]:
             size *= n
         if size <= SMALL_TENSOR and len(shape) <= 2:
             rows, cols = (1, shape[0]) if len(shape) == 1 else shape
-            return max(SIZES["scalar"][0], 12 + 62 * cols), 46 + 34 * rows
+            return max(SIZES["scalar"][0], 14 + 66 * cols), 46 + 34 * rows
     return SIZES[kind]
 
 

@@ -23,22 +23,21 @@ def display_number(x: Any, digits: int = 4) -> str:
     if isinstance(x, str):
         return _SPELLED.get(x, x)
     x = float(x)
-    if x != x:
-        return "NaN"
-    if x in (float("inf"), float("-inf")):
-        return _SPELLED["inf" if x > 0 else "-inf"]
+    if x - x != 0.0:  # inf, -inf or nan
+        return _SPELLED["nan" if x != x else "inf" if x > 0 else "-inf"]
     if x == 0.0:  # -0.0 too
         return "0"
-    exact = Decimal(x)
-    rounded = exact.quantize(Decimal(1).scaleb(exact.adjusted() - digits + 1), rounding=ROUND_HALF_UP)
+    scientific = f"{x:.{digits - 1}e}"  # rounds half to even: right unless x is exactly halfway
+    if f"{abs(x):.{digits}e}"[digits + 1] == "5":  # perhaps halfway: round the exact value half up
+        exact = Decimal(x)
+        step = Decimal(1).scaleb(exact.adjusted() - digits + 1)
+        scientific = f"{exact.quantize(step, rounding=ROUND_HALF_UP):.{digits - 1}e}"
+    mantissa, exponent = scientific.split("e")
     if 1e-3 <= abs(x) < 1e5:
-        text = repr(float(rounded))  # shortest form, as JavaScript's String(Number(...))
+        text = repr(float(scientific))  # the shortest form, as JavaScript's String(Number(...))
         text = text[:-2] if text.endswith(".0") else text
     else:
-        mantissa = f"{rounded.scaleb(-rounded.adjusted()):f}"
-        if "." in mantissa:
-            mantissa = mantissa.rstrip("0").rstrip(".")
-        text = f"{mantissa}e{rounded.adjusted():+d}"
+        text = f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent):+d}"
     return text.replace("-", MINUS)
 
 
@@ -68,7 +67,8 @@ def narrate(document: dict[str, Any]) -> list[str]:
         spec = OPS[node["op"]]
         if step["pass"] == "forward":
             does = spec.does.format(*_labels(document, node))
-            value = f"; its value is {display_number(node['value'])}" if scalar else f"; its shape is {tuple(node['shape'])}"
+            value = (f"; its value is {display_number(node['value'])}" if scalar
+                     else f"; its shape is {tuple(node['shape'])}")
             sentences.append(f"Forward: {node['label']} {does}{value}.")
         elif step.get("seed"):
             sentences.append(f"Backward starts at the output: the gradient of {out} with respect to itself is 1.")

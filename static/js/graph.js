@@ -198,7 +198,7 @@ export class GraphView {
     for (const [kind, top] of [["value", 38], ["grad", 42 + rows * 17]]) {
       for (let r = 0; r < rows; r += 1) {
         for (let c = 0; c < cols; c += 1) {
-          parts.matrix[kind].push(text(parts.g, 8 + c * 62, top + r * 17, `${kind} cell`));
+          parts.matrix[kind].push(text(parts.g, 8 + c * 66, top + r * 17, `${kind} cell`));
         }
       }
     }
@@ -208,8 +208,8 @@ export class GraphView {
   fillMatrices(parts, node, grad, known = true) {
     const values = known ? flatten(node.value) : [];
     const grads = Array.isArray(grad) || typeof grad === "number" ? flatten(grad) : [];
-    parts.matrix.value.forEach((cell, i) => { cell.textContent = i < values.length ? formatNumber(values[i], 3) : ""; });
-    parts.matrix.grad.forEach((cell, i) => { cell.textContent = i < grads.length ? formatNumber(grads[i], 3) : ""; });
+    parts.matrix.value.forEach((cell, i) => { cell.textContent = i < values.length ? formatNumber(values[i]) : ""; });
+    parts.matrix.grad.forEach((cell, i) => { cell.textContent = i < grads.length ? formatNumber(grads[i]) : ""; });
   }
 
   /** A large tensor: value and gradient heat-maps on their own purple–green scale, each with its range. */
@@ -313,8 +313,8 @@ export class GraphView {
       const gradient = grad !== undefined ? `∇ ${formatNumber(grad)}` : "";
       if (parts.value.textContent !== value) parts.value.textContent = value;
       if (parts.grad.textContent !== gradient) parts.grad.textContent = gradient;
-      setTitle(parts.value, known ? `exact value: ${node.value}` : "");
-      setTitle(parts.grad, typeof grad === "number" ? `exact gradient: ${grad}` : "");
+      // the exact numbers on hover (the box shows 4 significant digits)
+      setTitle(parts.g, known ? `exact value ${node.value}${typeof grad === "number" ? `, exact gradient ${grad}` : ""}` : "");
     }
     const sum = count > 1 ? `Σ${count}` : "";
     if (parts.parts && parts.parts.textContent !== sum) {
@@ -394,7 +394,7 @@ function overlaps([ax, ay, aw, ah], [bx, by, bw, bh], pad) {
 }
 
 function setTitle(node, content) {
-  let title = node.querySelector("title");
+  let title = node.querySelector(":scope > title");
   if (!content) { title?.remove(); return; }
   if (!title) title = el("title", {}, node);
   if (title.textContent !== content) title.textContent = content;

@@ -104,7 +104,7 @@ def test_backward_edge_shows_upstream_times_local_and_highlights_the_source_line
     assert page.locator("#graph .edge.active").count() == 1
     assert page.text_content("#backdrop .current-line") == "x = -2"
     assert page.text_content("#sentence").startswith("The add gate hands the same gradient to both inputs")
-    assert "So ∂f/∂x receives -4 × 1 = -4." in page.text_content("#sentence")
+    assert "So ∂f/∂x receives (−4) × 1 = −4." in page.text_content("#sentence")
     assert page.locator("#math .katex").count() == 1
 
 
@@ -116,7 +116,7 @@ def test_fan_out_shows_the_gradient_accumulating(page: Any) -> None:
     x = next(label for label in node_labels(page).values() if label["head"].startswith("x,"))
     # x = 3, y = -2: a = x*y = -6, b = x+y = 1, f = a*b; ∂f/∂x = b·y + a·1 = -2 + (-6)
     assert shown_number(x["grad"]) == -8
-    assert "2 parts" in page.text_content("#graph .node[data-id='0'] .grad")
+    assert page.text_content("#graph .node[data-id='0'] .parts") == "Σ2"  # two contributions added up
 
 
 def test_value_slider_reruns_the_trace_without_a_new_layout(page: Any) -> None:

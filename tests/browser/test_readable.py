@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -99,3 +102,47 @@ def test_zoomed_far_out_numbers_give_way_to_colour_and_come_back(page: Any) -> N
     page.click("#fit")
     page.wait_for_function("!document.querySelector('#graph').classList.contains('far')")
     assert smallest_number(page.evaluate(TEXTS)) >= 12
+
+
+BIG = ("a = [1, 2, 3, 4, 5]\nb = [[1], [-1], [2], [-2], [0.5]]\nc = a * b\n"
+       "s = sum(c * c) + sum(c)\n")  # c is 5 × 5: its steps carry summaries, the inspector fetches them
+
+
+def test_a_small_tensor_shows_its_numbers_and_a_large_one_its_range(page: Any) -> None:
+    open_lab(page, "preset=tensor-mlp")
+    total = page.evaluate("window.backpropLab.state.response.trace.steps.length")
+    page.evaluate(f"window.backpropLab.go({total})")
+    w1 = page.evaluate("window.backpropLab.state.response.trace.nodes.find(n => n.name === 'W1')")
+    cells = page.eval_on_selector(f"#graph .node[data-id='{w1['id']}']",
+                                  "g => [...g.querySelectorAll('text.value.cell')].map(t => t.textContent)")
+    expected = [f"{v:.4g}".replace("-", "\u2212") for row in w1["value"] for v in row]
+    assert cells == expected
+    loss = page.evaluate("window.backpropLab.state.response.trace.nodes.at(-1)")
+    shown = page.text_content(f"#graph .node[data-id='{loss['id']}'] text.value")
+    assert shown == f"{loss['value']:.4g}"  # a scalar result shows its value, not "(scalar)"
+    open_lab(page, "source=" + quote(BIG))
+    page.evaluate("window.backpropLab.go(window.backpropLab.state.response.trace.steps.length)")
+    c = page.evaluate("window.backpropLab.state.response.trace.nodes.find(n => n.name === 'c')")
+    ranges = page.eval_on_selector_all(f"#graph .node[data-id='{c['id']}'] text.range",
+                                       "ts => ts.map(t => t.textContent)")
+    assert ranges == ["±10", "±21"]  # max |c| = 10, and ∂s/∂c = 2c + 1 is largest at c = 10
+
+
+def test_the_inspector_shows_a_tensors_matrices_and_the_steps_arrays_in_full(page: Any, server_url: str) -> None:
+    open_lab(page, "source=" + quote(BIG))
+    trace = page.evaluate("window.backpropLab.state.response.trace")
+    c = next(node for node in trace["nodes"] if node.get("name") == "c")
+    index = next(k for k, step in enumerate(trace["steps"]) if step.get("input") == c["id"])
+    page.evaluate(f"window.backpropLab.go({index + 1})")
+    page.click(f"#graph .node[data-id='{c['id']}']")
+    page.wait_for_selector("#inspector:not([hidden]) table.matrix >> nth=2")
+    tables = page.eval_on_selector_all("#inspector table.matrix", "ts => ts.map(t => [t.caption.textContent, "
+                                       "[...t.querySelectorAll('td')].map(td => Number(td.title))])")
+    assert tables[0][1] == [v for row in c["value"] for v in row]
+    body = json.dumps({"source": BIG, "values": {}, "step": index}).encode()
+    request = urllib.request.Request(f"{server_url}/api/trace/step", data=body,
+                                     headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request) as response:  # noqa: S310 - our own loopback server
+        full = json.loads(response.read())
+    contribution = next(cells for caption, cells in tables if caption.startswith("contribution"))
+    assert contribution == [v for row in full["contribution"] for v in row]
