@@ -9,6 +9,7 @@ import numpy as np
 
 from engine import cross_entropy, mse
 from engine.datasets import make
+from engine.gradcheck import gradcheck
 from engine.lang import SourceError, run
 from engine.nn import TensorMLP
 from engine.train import SGD, train
@@ -50,67 +51,35 @@ def check_gradients_json(*args: Any) -> bytes:
     return encode(check_gradients(*args)).encode()
 
 
-def _finite(x: Any) -> bool:
-    return bool(np.all(np.isfinite(x)))
-
-
 def train_program(source: str, values: dict[str, Any], trainable: list[str] | None, lr: float,
                   momentum: float, steps: int, zero_grad: bool = True) -> dict[str, Any]:
-    """Gradient descent on a program's trainable inputs; its output is the loss."""
+    """Gradient descent on a program's trainable inputs with the engine's SGD; its output is the loss.
+
+    Each step rebuilds the program on the same parameter leaves, so backward() adds into their .grad
+    exactly as the engine does: with zero_grad off, the gradients really pile up from step to step."""
     with np.errstate(all="ignore"):
         program = run(source, values)
         names = trainable if trainable is not None else program.trainable
         _check_trainable(program, names)
         check_work(f"training this program for {steps:,} steps", steps, program.work,
                    "Ask for at most {most:,} steps, or make the program smaller.")
-        current = {name: _plain(program.inputs[name].data) for name in names}
-        record = set(recorded_steps(steps))
-        traced = [name for name in names if np.size(program.inputs[name].data) <= MAX_RECORDED_SIZE]
-        recorded: list[int] = []
-        losses: list[float | str] = []
-        trajectory: dict[str, list[Any]] = {name: [] for name in traced}
-        grads: dict[str, list[Any]] = {name: [] for name in traced}
-        velocity: dict[str, Any] = {name: 0.0 for name in names}
-        piled: dict[str, Any] = {name: 0.0 for name in names}  # gradients never zeroed (the pitfall)
-        stopped, flagged = None, None
-        for step in range(steps):
-            graph = run(source, {**values, **current})
-            loss = float(graph.output.data)
-            losses.append(loss if math.isfinite(loss) else str(loss))
-            keep = step in record
-            if keep:
-                recorded.append(step)
-                for name in traced:
-                    trajectory[name].append(current[name])
-            if not math.isfinite(loss):
-                stopped, flagged = f"the loss became {loss} at step {step}", graph.output.name
-                break
-            graph.output.backward()
-            step_grads = {name: np.asarray(graph.inputs[name].grad, dtype=float) for name in names}
-            if not zero_grad:
-                piled = {name: piled[name] + step_grads[name] for name in names}
-                step_grads = dict(piled)
-            bad = next((name for name, g in step_grads.items() if not _finite(g)), None)
-            if bad is not None:
-                stopped, flagged = f"the gradient of {bad} became non-finite at step {step}", bad
-                break
-            for name in names:
-                if keep and name in grads:
-                    grads[name].append(_plain(step_grads[name]))
-                velocity[name] = momentum * np.asarray(velocity[name]) + step_grads[name]
-                updated = np.asarray(current[name]) - lr * velocity[name]
-                if not _finite(updated):
-                    stopped, flagged = f"{name} became non-finite at step {step + 1}", name
-                    break
-                current[name] = _plain(updated)
-            if stopped:
-                break
-    if recorded and recorded[-1] != len(losses) - 1:  # stopped early: keep the last step it took
-        recorded.append(len(losses) - 1)
-        for name in traced:
-            trajectory[name].append(current[name])
-    return {"losses": losses, "recorded": recorded, "params": trajectory, "grads": grads, "final": current,
-            "steps": len(losses), "stopped": stopped, "flagged": flagged, "trainable": names}
+        params = [program.inputs[name] for name in names]
+        for name, leaf in zip(names, params):
+            leaf.name = name
+        reuse = dict(zip(names, params))
+        history = train(lambda: run(source, values, reuse=reuse).output, SGD(params, lr=lr, momentum=momentum),
+                        steps, zero_grad=zero_grad, record=set(recorded_steps(steps)))
+    traced = [k for k, leaf in enumerate(params) if np.size(leaf.data) <= MAX_RECORDED_SIZE]
+    recorded, trajectory, grads = list(history.recorded), [list(row) for row in history.params], history.grads
+    if history.stopped and recorded and recorded[-1] != len(history.losses) - 1:  # keep the step it stopped at
+        recorded.append(len(history.losses) - 1)
+        trajectory.append([_plain(leaf.data) for leaf in params])
+    return {"losses": [v if math.isfinite(v) else str(v) for v in history.losses], "recorded": recorded,
+            "params": {names[k]: [_plain(row[k]) for row in trajectory] for k in traced},
+            "grads": {names[k]: [_plain(row[k]) for row in grads] for k in traced},
+            "final": {name: _plain(leaf.data) for name, leaf in zip(names, params)},
+            "steps": len(history.losses), "stopped": history.stopped, "flagged": history.flagged,
+            "trainable": names}
 
 
 def _check_trainable(program: Any, names: list[str]) -> None:
@@ -224,24 +193,20 @@ def _boundary(model: TensorMLP, x: np.ndarray, outputs: int) -> dict[str, Any]:
 
 
 def check_gradients(source: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-    """Autograd against central finite differences for every scalar input of a program."""
+    """Autograd against central finite differences (the engine's gradcheck) for every scalar input."""
     with np.errstate(all="ignore"):
         program = run(source, values)
-        base = {name: float(node.data) for name, node in program.inputs.items() if np.ndim(node.data) == 0}
-        check_work(f"checking {len(base)} inputs ({2 * len(base) + 1} runs of the program)", 2 * len(base) + 1,
+        names = [name for name, node in program.inputs.items() if np.ndim(node.data) == 0]
+        check_work(f"checking {len(names)} inputs ({2 * len(names) + 1} runs of the program)", 2 * len(names) + 1,
                    program.work, "Check a smaller program, or one with fewer inputs.")
-        program.output.backward()
-        rows = []
-        for name, value in base.items():
-            h = 1e-6 * max(1.0, abs(value))
-            up = float(np.sum(run(source, {**values, **base, name: value + h}).output.data))
-            down = float(np.sum(run(source, {**values, **base, name: value - h}).output.data))
-            numeric = (up - down) / (2 * h)
-            autograd = float(program.inputs[name].grad)
-            scale = max(1.0, abs(autograd), abs(numeric))
-            error = abs(autograd - numeric) / scale if math.isfinite(autograd) and math.isfinite(numeric) else None
-            rows.append({"name": name, "autograd": _json_number(autograd), "numeric": _json_number(numeric),
-                         "relative_error": error})
+        leaves = [program.inputs[name] for name in names]
+        checks = gradcheck(lambda *given: run(source, values, reuse=dict(zip(names, given))).output, leaves)
+    rows = []
+    for name, check in zip(names, checks):
+        autograd, numeric = float(check.autograd), float(check.numeric)
+        finite = math.isfinite(autograd) and math.isfinite(numeric)
+        rows.append({"name": name, "autograd": _json_number(autograd), "numeric": _json_number(numeric),
+                     "relative_error": check.relative_error if finite else None})
     return rows
 
 

@@ -159,7 +159,7 @@ def _scalar_steps(t: Trace) -> tuple[list[Any], list[dict[str, Any]]]:
         if upstream is None or not ins:
             continue
         parent = labels[i]
-        # into the output, ∂f/∂q would explain ∂f/∂q by itself: differentiate f's expression instead
+        # into the output, ∂f/∂f · ∂f/∂q would explain ∂f/∂q by itself: differentiate f's expression instead
         head = f" += ∂{out}/∂{parent} · ∂{_as_variable(t, i) if i == last else parent}/∂"
         up = upstream if upstream - upstream == 0.0 else encode(upstream)
         for slot, (j, local) in enumerate(zip(ins, nodes[i].local_gradients)):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,31 +53,47 @@ class SGD:
 
 @dataclass
 class History:
-    """What a training run did: the loss before each step, and why it stopped if it stopped early."""
+    """What a training run did: the loss before each step, the parameters and gradients of the recorded
+    steps, and why it stopped (and at which node) if it stopped early."""
 
     losses: list[float] = field(default_factory=list)
+    recorded: list[int] = field(default_factory=list)
     params: list[list[Any]] = field(default_factory=list)
+    grads: list[list[Any]] = field(default_factory=list)
     stopped: str | None = None
+    flagged: str | None = None
 
 
-def train(loss_fn: Callable[[], Node], optimizer: SGD, steps: int, record_params: bool = True) -> History:
-    """Run `steps` steps of forward, backward, update; stop at the first non-finite loss or gradient."""
+def train(loss_fn: Callable[[], Node], optimizer: SGD, steps: int, record_params: bool = True,
+          zero_grad: bool = True, record: Container[int] | None = None) -> History:
+    """Run `steps` steps of forward, backward, update; stop at the first non-finite loss or gradient.
+
+    With zero_grad=False the gradients are zeroed once, before the first step, and then pile up from
+    step to step as backward() adds into them: the classic forgotten-zero_grad bug, for real. `record`
+    names the steps whose parameters (before the step) and gradients are kept (all, if None).
+    """
     history = History()
     for step in range(steps):
-        optimizer.zero_grad()
+        if zero_grad or step == 0:
+            optimizer.zero_grad()
         loss = loss_fn()
         value = float(np.sum(loss.data))
         history.losses.append(value)
-        if record_params:
+        keep = record_params and (record is None or step in record)
+        if keep:
+            history.recorded.append(step)
             history.params.append([_plain(p.data) for p in optimizer.params])
         if not math.isfinite(value):
-            history.stopped = f"the loss became {value} at step {step}"
+            history.stopped, history.flagged = f"the loss became {value} at step {step}", loss.name
             break
         loss.backward()
         bad = next((p for p in optimizer.params if not np.all(np.isfinite(p.grad))), None)
         if bad is not None:
             history.stopped = f"the gradient of {bad.name or 'a parameter'} became non-finite at step {step}"
+            history.flagged = bad.name
             break
+        if keep:
+            history.grads.append([_plain(p.grad) for p in optimizer.params])
         optimizer.step()
     return history
 

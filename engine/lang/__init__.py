@@ -37,13 +37,17 @@ class Program:
         return Trace(self.output)
 
 
-def run(source: str, values: Mapping[str, Any] | None = None, *, limits: Limits = DEFAULT_LIMITS) -> Program:
-    """Parse `source`, override leaf inputs with `values`, and build the graph; SourceError if it can't."""
+def run(source: str, values: Mapping[str, Any] | None = None, *, limits: Limits = DEFAULT_LIMITS,
+        reuse: Mapping[str, Node] | None = None) -> Program:
+    """Parse `source`, override leaf inputs with `values`, and build the graph; SourceError if it can't.
+
+    `reuse` maps input names to leaves of an earlier run: the new graph is built on those very nodes, so
+    their data (as training left it) is used and backward() adds into their .grad, as in micrograd."""
     if not isinstance(source, str):
         raise SourceError("syntax", "the program must be text", 1, 1)
     statements = parse(source, limits)
     tensor_mode = any(_has_array(statement.value) for statement in statements)
-    builder = Builder(limits, values or {}, tensor_mode, sections(source))
+    builder = Builder(limits, values or {}, tensor_mode, sections(source), reuse)
     with np.errstate(all="ignore"):
         output = builder.run(statements)
     trainable = list(dict.fromkeys(builder.trainable))

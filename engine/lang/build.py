@@ -48,9 +48,10 @@ class Builder:
     """Evaluates statements in order; names bind to the node of their latest assignment."""
 
     def __init__(self, limits: Limits, values: Values, tensor_mode: bool,
-                 sections: list[tuple[int, str]] | None = None) -> None:
+                 sections: list[tuple[int, str]] | None = None, reuse: Mapping[str, Node] | None = None) -> None:
         self.limits = limits
         self.values = dict(values)
+        self.reuse = dict(reuse or {})  # leaves that already exist: rebuilding on them keeps their .grad
         self.tensor_mode = tensor_mode
         self.env: dict[str, Node] = {}
         self.leaves: dict[str, Node] = {}
@@ -117,6 +118,12 @@ class Builder:
         return self.expression(statement.value)
 
     def leaf(self, name: str, expr: Expr) -> Node:
+        if name in self.reuse:  # the same leaf object, with whatever value training gave it
+            node = self.reuse[name]
+            self.count += 1
+            self.elements += int(np.size(node.data))
+            self.leaves[name] = node
+            return node
         data = self.literal(expr)
         if name in self.values:
             data = self.override(name, self.values[name], np.shape(data), expr.span)

@@ -76,7 +76,7 @@ export function stepTex(trace, step, frame, hidden = false) {
   const out = texName(nodes[trace.output].label);
   if (step.seed) return `${partial(out, out)} = 1`;
   const child = texName(nodes[step.input].label);
-  // into the output, ∂f/∂q · ∂f/∂q would explain ∂f/∂q by itself: differentiate f's expression instead
+  // into the output, ∂f/∂f · ∂f/∂q would explain ∂f/∂q by itself: differentiate f's expression instead
   const variable = step.node === trace.output ? texExpression(trace, node) : name;
   const chain = `${partial(out, child)} ${ADD_TO} ${partial(out, name)} \\cdot ${partial(variable, child)}`;
   if (tensor) return chain;

@@ -119,3 +119,19 @@ def test_the_trained_network_opens_in_the_lab_in_both_views(client: TestClient) 
     assert tensor.output.data.item() == pytest.approx(scalar.output.data, abs=1e-3)  # weights printed to 4 digits
     groups = {node.get("group") for node in scalar.trace().to_dict()["nodes"]}
     assert {"layer 1/h1_1 (line 4)", "layer 2/h2_3 (line 11)", "output/out (line 13)"} <= groups
+
+
+def test_without_zero_grad_the_engines_own_gradients_pile_up(client: TestClient) -> None:
+    """L = (w − 3)²: each step's gradient is 2(w − 3); without zero_grad the engine's leaf keeps adding
+    them up, so the gradient used at step k is the sum over steps 0..k (worked out here by hand)."""
+    body = client.post("/api/train", json={"source": "w = param(0)\nL = (w - 3) ** 2", "lr": 0.1, "steps": 5,
+                                           "zero_grad": False}).json()
+    w, piled, expected_grads, expected_w = 0.0, 0.0, [], []
+    for _ in range(5):
+        expected_w.append(w)
+        piled += 2 * (w - 3)
+        expected_grads.append(piled)
+        w -= 0.1 * piled
+    assert body["params"]["w"] == pytest.approx(expected_w, rel=1e-12)
+    assert body["grads"]["w"] == pytest.approx(expected_grads, rel=1e-12)
+    assert body["final"]["w"] == pytest.approx(w, rel=1e-12)
