@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from .server import serve
+from .settings import load
 from .store import check_database, database_path
 
 
 def main() -> None:
-    host = os.environ.get("BACKPROP_HOST", os.environ.get("HOST", "127.0.0.1"))
-    port = int(os.environ.get("BACKPROP_PORT", os.environ.get("PORT", "8000")))
-    # one process per core; live rooms are shared between them through the database (app/rooms.py)
-    workers = int(os.environ.get("BACKPROP_WORKERS", str(os.cpu_count() or 1)))
+    settings = load()  # a bad BACKPROP_* value stops here, with one line naming it
+    # one process per core (BACKPROP_WORKERS); live rooms are shared between them through the database
     problem = check_database(database_path())
     if problem is not None:  # else every worker would fail on it, and uvicorn would restart them forever
         print(f"backprop-lab: {problem}", file=sys.stderr)
         raise SystemExit(2)
     # The standard asyncio loop (set in serve), measured fairer than uvloop here: under 200 busy keep-alive
     # connections uvloop served a few of them seconds late (see bench/load.py), asyncio did not.
-    serve(host, port, workers)
+    serve(settings.host, settings.port, settings.workers)
 
 
 if __name__ == "__main__":

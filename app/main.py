@@ -27,6 +27,8 @@ STATIC = pages.ROOT / "static"
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Everything loaded at start-up lives as long as the process: freezing it keeps the cyclic
     # collector's full passes short, which keeps the slowest requests close to the typical ones.
+    app.state.links = open_store()
+    app.state.rooms = SQLiteHub(database_path())
     gc.collect()
     gc.freeze()
     app.state.compute = Compute()
@@ -39,9 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     app = FastAPI(lifespan=lifespan, title="Backprop Lab", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Type a program, get its computational graph: values forward, gradients back.")
-    app.state.links = open_store()
     app.state.run_store = run_in_threadpool
-    app.state.rooms = SQLiteHub(database_path())
     app.include_router(api.router)
     app.include_router(share.router)
     app.include_router(train.router)

@@ -7,7 +7,6 @@ client that uses up its share is refused (429 with Retry-After) while every othe
 from __future__ import annotations
 
 import math
-import os
 import time
 
 from fastapi import Request
@@ -16,14 +15,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from .compute import client_of
+from .settings import SETTINGS
 
-# action -> (environment variable, default): "N/second|minute|hour|day", several joined with ";"
-RULES = {
-    "rooms": ("BACKPROP_RATE_ROOMS", "5/minute;20/hour"),
-    "links": ("BACKPROP_RATE_LINKS", "30/minute;500/day"),
-    "train": ("BACKPROP_RATE_TRAIN", "30/minute"),
-    "trace": ("BACKPROP_RATE_TRACE", "30/second;1200/minute"),
-}
 WHAT = {"rooms": "live rooms", "links": "short links", "train": "training runs and checks", "trace": "traces"}
 
 
@@ -35,18 +28,10 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-def _rules() -> dict[str, list[RateLimitItem]]:
-    rules = {}
-    for action, (variable, default) in RULES.items():
-        text = os.environ.get(variable, default)
-        try:
-            rules[action] = parse_many(text)
-        except ValueError:
-            raise SystemExit(f"{variable}={text!r} is not a rate such as 30/minute;500/day") from None
-    return rules
-
-
-LIMITS = _rules()
+# action -> its limits, from BACKPROP_RATE_<ACTION> (validated with the settings)
+LIMITS: dict[str, list[RateLimitItem]] = {
+    "rooms": parse_many(SETTINGS.rate_rooms), "links": parse_many(SETTINGS.rate_links),
+    "train": parse_many(SETTINGS.rate_train), "trace": parse_many(SETTINGS.rate_trace)}
 _storage = MemoryStorage()
 _limiter = MovingWindowRateLimiter(_storage)
 

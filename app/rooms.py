@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from .settings import SETTINGS
+
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read off a projector
 CODE_LENGTH = 6
-ROOM_TTL = float(os.environ.get("BACKPROP_ROOM_TTL", "600"))  # seconds after the teacher's last sign of life
+ROOM_TTL = SETTINGS.room_ttl  # seconds after the teacher's last sign of life
 MAX_ROOMS = 1000
-MAX_ROOMS_PER_CLIENT = int(os.environ.get("BACKPROP_MAX_ROOMS_PER_CLIENT", "3"))
+MAX_ROOMS_PER_CLIENT = SETTINGS.max_rooms_per_client
 HEARTBEAT = 5.0  # seconds between a process's marks that its sockets are still connected
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import math
-import os
 import socket
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -18,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .errors import error_response
+from .settings import load
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -28,20 +27,6 @@ KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this (uv
 LINGER_SECONDS = 2.0  # after a 431, read and drop what the client still sends, so it can read the answer
 
 
-def _number(name: str, default: float) -> float:
-    """A positive number from the environment variable `name`; a value that is not one stops the server."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise SystemExit(f"backprop-lab: {name} must be a positive number, not {raw!r}")
-    return value
-
-
 @dataclass(frozen=True)
 class Limits:
     max_header_bytes: int  # BACKPROP_MAX_HEADER_BYTES: a bigger request head is answered 431
@@ -49,16 +34,16 @@ class Limits:
     body_timeout: float  # BACKPROP_BODY_TIMEOUT: seconds a request body may stall between chunks
     max_connections: int  # BACKPROP_MAX_CONNECTIONS: per worker; past it requests are answered 503
     nodelay: bool  # BACKPROP_TCP_NODELAY=0 turns TCP_NODELAY off: a switch for bench/keepalive.py only
+    log_level: str  # BACKPROP_LOG_LEVEL
 
 
 @functools.cache
 def limits() -> Limits:
-    """The limits from the environment, read once per process."""
-    return Limits(max_header_bytes=int(_number("BACKPROP_MAX_HEADER_BYTES", 32 * 1024)),
-                  header_timeout=_number("BACKPROP_HEADER_TIMEOUT", 10.0),
-                  body_timeout=_number("BACKPROP_BODY_TIMEOUT", 10.0),
-                  max_connections=int(_number("BACKPROP_MAX_CONNECTIONS", 2000)),
-                  nodelay=os.environ.get("BACKPROP_TCP_NODELAY", "1").strip() != "0")
+    """The limits from the settings (read afresh from the environment once per process)."""
+    settings = load()
+    return Limits(max_header_bytes=settings.max_header_bytes, header_timeout=settings.header_timeout,
+                  body_timeout=settings.body_timeout, max_connections=settings.max_connections,
+                  nodelay=settings.tcp_nodelay, log_level=settings.log_level)
 
 
 def closing_error(status: int, kind: str, message: str) -> Response:
@@ -252,7 +237,7 @@ def options(host: str, port: int, workers: int) -> dict[str, Any]:
     """uvicorn.run's settings for the app."""
     chosen = limits()
     return {"host": host, "port": port, "workers": workers, "loop": "asyncio", "http": HTTP_PROTOCOL,
-            "log_level": os.environ.get("BACKPROP_LOG_LEVEL", "warning"),
+            "log_level": chosen.log_level,
             "limit_concurrency": chosen.max_connections, "timeout_keep_alive": KEEP_ALIVE_SECONDS,
             "h11_max_incomplete_event_size": chosen.max_header_bytes}
 

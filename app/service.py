@@ -23,7 +23,7 @@ def build_trace(source: str, values: dict[str, Any], folded: list[str] | None,
                 preset: str | None = None) -> dict[str, Any]:
     """Run the program and lay its graph out; SourceError or LayoutError when that cannot be done."""
     with np.errstate(all="ignore"):
-        program = run(source, values)
+        program = run(source, values, limits=SETTINGS.limits)
         recorded = program.trace()
         check_budget(recorded)
         document = recorded.to_dict()
@@ -93,7 +93,7 @@ def build_page_trace(source: str, values: dict[str, Any], folded: list[str] | No
 def build_step_json(source: str, values: dict[str, Any], index: int) -> bytes:
     """One backward step of a tensor program with its arrays in full (the trace sends large ones summarised)."""
     with np.errstate(all="ignore"):
-        recorded = run(source, values).trace()
+        recorded = run(source, values, limits=SETTINGS.limits).trace()
         if not recorded.is_tensor:
             raise SourceError("not-tensor", "this program has no tensors: its steps already hold every number", 1, 1)
         if not 0 <= index < len(recorded.steps):

@@ -13,6 +13,8 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+from .settings import SETTINGS
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 16 random bytes, base64url without padding: 128 bits
 MAX_STATE_BYTES = 16 * 1024
 
@@ -177,12 +179,12 @@ class SQLiteStore:
 
 def database_path() -> Path:
     """The SQLite file for links (and live rooms): BACKPROP_DB, by default data/links.sqlite3."""
-    return Path(os.environ.get("BACKPROP_DB", "data/links.sqlite3"))
+    return SETTINGS.db
 
 
 def open_store() -> LinkStore:
     """The store the settings name: DATABASE_URL (postgresql://… not built yet) or SQLite at BACKPROP_DB."""
-    url = os.environ.get("DATABASE_URL", "")
+    url = SETTINGS.database_url
     if url.startswith(("postgres://", "postgresql://")):
         raise RuntimeError("a PostgreSQL link store is not part of this version; unset DATABASE_URL to use SQLite")
     return SQLiteStore(database_path())

@@ -58,7 +58,7 @@ def train_program(source: str, values: dict[str, Any], trainable: list[str] | No
     Each step rebuilds the program on the same parameter leaves, so backward() adds into their .grad
     exactly as the engine does: with zero_grad off, the gradients really pile up from step to step."""
     with np.errstate(all="ignore"):
-        program = run(source, values)
+        program = run(source, values, limits=SETTINGS.limits)
         names = trainable if trainable is not None else program.trainable
         _check_trainable(program, names)
         check_work(f"training this program for {steps:,} steps", steps, program.work,
@@ -67,8 +67,9 @@ def train_program(source: str, values: dict[str, Any], trainable: list[str] | No
         for name, leaf in zip(names, params):
             leaf.name = name
         reuse = dict(zip(names, params))
-        history = train(lambda: run(source, values, reuse=reuse).output, SGD(params, lr=lr, momentum=momentum),
-                        steps, zero_grad=zero_grad, record=set(recorded_steps(steps)))
+        rebuild = lambda: run(source, values, limits=SETTINGS.limits, reuse=reuse).output  # noqa: E731
+        history = train(rebuild, SGD(params, lr=lr, momentum=momentum), steps, zero_grad=zero_grad,
+                        record=set(recorded_steps(steps)))
     traced = [k for k, leaf in enumerate(params) if np.size(leaf.data) <= MAX_RECORDED_SIZE]
     recorded, trajectory, grads = list(history.recorded), [list(row) for row in history.params], history.grads
     if history.stopped and recorded and recorded[-1] != len(history.losses) - 1:  # keep the step it stopped at
@@ -195,12 +196,13 @@ def _boundary(model: TensorMLP, x: np.ndarray, outputs: int) -> dict[str, Any]:
 def check_gradients(source: str, values: dict[str, Any]) -> list[dict[str, Any]]:
     """Autograd against central finite differences (the engine's gradcheck) for every scalar input."""
     with np.errstate(all="ignore"):
-        program = run(source, values)
+        program = run(source, values, limits=SETTINGS.limits)
         names = [name for name, node in program.inputs.items() if np.ndim(node.data) == 0]
         check_work(f"checking {len(names)} inputs ({2 * len(names) + 1} runs of the program)", 2 * len(names) + 1,
                    program.work, "Check a smaller program, or one with fewer inputs.")
         leaves = [program.inputs[name] for name in names]
-        checks = gradcheck(lambda *given: run(source, values, reuse=dict(zip(names, given))).output, leaves)
+        checks = gradcheck(lambda *given: run(source, values, limits=SETTINGS.limits,
+                                              reuse=dict(zip(names, given))).output, leaves)
     rows = []
     for name, check in zip(names, checks):
         autograd, numeric = float(check.autograd), float(check.numeric)

@@ -1,21 +1,31 @@
-"""The parts of a lab URL the server reads before the page loads: program, input values, folds, mode.
+"""The parts of a lab URL the server reads before the page loads: program, input values, folds, mode, theme.
 
-The full state table (step, selected node, theme, view…) lives in static/js/state.js; the server
-only needs what the first trace and the first paint depend on. Anything it cannot read is reported
-as a notice, never an error page.
+Every page's URL state is one table, static/js/url-state.json, which the browser's state.js reads too:
+keys, types, defaults, limits and the wording of every notice. The server decodes only the fields the
+table marks `server` (what the first trace and the first paint depend on), with the same rules, so a
+link reads the same on both sides. Anything it cannot read is reported as a notice, never an error page.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 from .presets import BY_ID, PRESETS
 
-STATE_VERSION = 1
-VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]{0,31}):(-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)$")
+TABLE_PATH = Path(__file__).resolve().parents[1] / "static/js/url-state.json"
+TABLE: dict[str, Any] = json.loads(TABLE_PATH.read_text("utf-8"))
+STATE_VERSION: int = TABLE["version"]
+LIMITS: dict[str, int] = TABLE["limits"]
+NAME = re.compile(TABLE["patterns"]["name"])
+NUMBER = re.compile(TABLE["patterns"]["number"])
+SERVER_FIELDS: list[dict[str, Any]] = [entry for entry in TABLE["pages"]["lab"] if entry.get("server")]
 
 
 @dataclass
@@ -30,36 +40,82 @@ class UrlState:
     notices: list[str] = field(default_factory=list)
 
 
-def read_state(query: str, mode: str | None = None) -> UrlState:
-    """Read a URL query string (as sent, or as stored behind a short link)."""
-    params = dict(parse_qsl(query, keep_blank_values=True, max_num_fields=64))
-    notices: list[str] = []
-    version = params.get("v", str(STATE_VERSION))
-    if version != str(STATE_VERSION):
-        notices.append(f"This link was made for format version {version[:8]!r}; it is read as version "
-                       f"{STATE_VERSION}, so some of it may be lost.")
-    preset = BY_ID.get(params.get("preset", "")) or (None if "source" in params else PRESETS[0])
-    source = params["source"] if "source" in params else preset.source if preset else PRESETS[0].source
-    state = UrlState(query=query, source=source, preset=preset.id if preset else None, notices=notices,
-                     mode=mode or _choice(params.get("mode"), ("lab", "present", "embed"), "lab"),
-                     theme=_choice(params.get("theme"), ("light", "dark"), None))
-    state.values = _values(params.get("values", ""), notices)
-    if "folded" in params:
-        state.folded = [path for path in params["folded"].split("|") if path][:200]
-    return state
+@dataclass
+class Notice:
+    """A notice's text, and the URL key it is about (None for the link as a whole)."""
+
+    key: str | None
+    text: str
 
 
-def _choice(value: str | None, allowed: tuple[str, ...], default: str | None) -> str | None:
-    return value if value in allowed else default
+def notice(kind: str, **values: Any) -> str:
+    """A notice in the table's wording: notice("field", key=..., text=...)."""
+    return re.sub(r"\{(\w+)\}", lambda match: str(values[match.group(1)]), TABLE["notices"][kind])
 
 
-def _values(text: str, notices: list[str]) -> dict[str, float]:
+def _choice(text: str, entry: dict[str, Any]) -> str | None:
+    return text if text in entry["options"] else None
+
+
+def _list(text: str) -> list[str]:
+    return [part for part in text.split("|") if part][: LIMITS["list"]]
+
+
+def _values(text: str) -> dict[str, float] | None:
+    """name:number pairs; one that cannot be read refuses them all (as any field that cannot be read)."""
     values: dict[str, float] = {}
     for item in filter(None, text.split(",")):
-        match = VALUE.match(item)
-        number = float(match.group(2)) if match else math.nan
-        if match is None or not math.isfinite(number):
-            notices.append(f"The input value {item[:40]!r} in this link was not understood and is ignored.")
-            continue
-        values[match.group(1)] = number
+        name, colon, number = item.partition(":")
+        if not colon or not NAME.fullmatch(name) or not NUMBER.fullmatch(number) or not math.isfinite(float(number)):
+            return None
+        values[name] = float(number)
     return values
+
+
+# The types of the fields the server reads; the browser's state.js has these and the rest.
+READERS: dict[str, Callable[..., Any]] = {
+    "text": lambda text, entry: text,
+    "choice": _choice,
+    "list": lambda text, entry: _list(text),
+    "values": lambda text, entry: _values(text),
+}
+assert {entry["type"] for entry in SERVER_FIELDS} <= READERS.keys(), "url-state.json: a server field has no reader"
+
+
+def _pairs(query: str, notices: list[Notice]) -> dict[str, str]:
+    """The query's key=value pairs, at most the table's limit of them; the first of a repeated key counts."""
+    parts = [part for part in query.split("&") if part]
+    if len(parts) > LIMITS["pairs"]:
+        notices.append(Notice(None, notice("pairs", limit=LIMITS["pairs"])))
+    params: dict[str, str] = {}
+    for key, text in parse_qsl("&".join(parts[: LIMITS["pairs"]]), keep_blank_values=True):
+        params.setdefault(key, text)
+    return params
+
+
+def decode(query: str) -> tuple[dict[str, Any], list[Notice]]:
+    """The server's fields of a URL query (by their state names), and a notice for each part not read."""
+    notices: list[Notice] = []
+    params = _pairs(query, notices)
+    version = params.get("v")
+    if version is not None and version != str(STATE_VERSION):
+        notices.append(Notice("v", notice("version", version=version[: LIMITS["version"]], current=STATE_VERSION)))
+    state: dict[str, Any] = {}
+    for entry in SERVER_FIELDS:
+        text = params.get(entry["key"])
+        value = None if text is None else READERS[entry["type"]](text, entry)
+        if text is not None and value is None:
+            quoted = json.dumps(text[: LIMITS["quoted"]], ensure_ascii=False)
+            notices.append(Notice(entry["key"], notice("field", key=entry["key"], text=quoted)))
+        state[entry["field"]] = json.loads(json.dumps(entry["default"])) if value is None else value
+    return state, notices
+
+
+def read_state(query: str, mode: str | None = None) -> UrlState:
+    """Read a URL query string (as sent, or as stored behind a short link)."""
+    fields, notices = decode(query)
+    source: str | None = fields["source"]
+    preset = BY_ID.get(fields["preset"] or "") or (None if source is not None else PRESETS[0])
+    return UrlState(query=query, source=source if source is not None else (preset or PRESETS[0]).source,
+                    preset=preset.id if preset else None, values=fields["values"], folded=fields["folded"],
+                    mode=mode or fields["mode"], theme=fields["theme"], notices=[n.text for n in notices])

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
 from ..compute import client_of
+from ..deps import Rooms
 from ..errors import error_response
 from ..models import ErrorOut, RoomIn, RoomOut, RoomStateOut
 from ..quotas import quota
@@ -29,14 +30,14 @@ ROOM_ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/api/rooms", status_code=201, response_model=RoomOut, responses=ROOM_ERRORS,
              dependencies=[Depends(quota("rooms"))])
-async def create_room(body: RoomIn, request: Request) -> Any:
+async def create_room(body: RoomIn, request: Request, hub: Rooms) -> Any:
     """Start a live session from a lab state: a short code for the class, a secret token for the teacher."""
     size = len(body.state.encode())
     if size > MAX_MESSAGE:
         return error_response(413, "too-large", f"the state is {size:,} bytes; a room holds at most "
                               f"{MAX_MESSAGE // 1024} KiB")
     try:
-        room = request.app.state.rooms.create(body.state, owner=client_of(request))
+        room = hub.create(body.state, owner=client_of(request))
     except RoomQuota as error:
         return error_response(429, "too-many-requests", str(error), headers={"Retry-After": "60"})
     except (RuntimeError, RoomsUnavailable) as error:
@@ -47,9 +48,8 @@ async def create_room(body: RoomIn, request: Request) -> Any:
 
 @router.get("/api/rooms/{code}", response_model=RoomStateOut,
             responses={404: {"model": ErrorOut}, 503: {"model": ErrorOut}})
-async def read_room(code: str, request: Request) -> Any:
+async def read_room(code: str, hub: Rooms) -> Any:
     """A live room's current state (what a student who joins now sees) and how many follow it."""
-    hub = request.app.state.rooms
     try:
         room = hub.get(code)
         if room is None:
@@ -61,9 +61,8 @@ async def read_room(code: str, request: Request) -> Any:
 
 @router.delete("/api/rooms/{code}", status_code=204, response_class=Response,
                responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 503: {"model": ErrorOut}})
-async def end_room(code: str, request: Request, x_room_token: str = Header(default="", max_length=256)) -> Response:
+async def end_room(code: str, hub: Rooms, x_room_token: str = Header(default="", max_length=256)) -> Response:
     """End a live session now (the teacher's token in the X-Room-Token header): every follower is told."""
-    hub = request.app.state.rooms
     try:
         room = hub.get(code)
         if room is None:
@@ -78,9 +77,9 @@ async def end_room(code: str, request: Request, x_room_token: str = Header(defau
 
 
 @router.get("/api/rooms/{code}/qr.svg", include_in_schema=False)
-async def room_qr(code: str, request: Request) -> Response:
+async def room_qr(code: str, request: Request, hub: Rooms) -> Response:
     """A QR code of the room's link, to put on the projector."""
-    room = request.app.state.rooms.get(code)
+    room = hub.get(code)
     if room is None:
         return error_response(404, "not-found", "no live room with this code")
     link = str(request.base_url).rstrip("/") + f"/?room={room.code}"
@@ -106,10 +105,9 @@ class _Bucket:
 
 
 @router.websocket("/ws/rooms/{code}")
-async def follow_room(websocket: WebSocket, code: str, token: str | None = None) -> None:
+async def follow_room(websocket: WebSocket, code: str, hub: Rooms, token: str | None = None) -> None:
     """Students receive every state the teacher sends; the teacher (holding the token) sends them."""
     await websocket.accept()
-    hub = websocket.app.state.rooms
     try:
         room = hub.get(code)
     except RoomsUnavailable as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import socket
 import time
@@ -103,7 +102,7 @@ def test_step_arrays_of_a_step_that_is_not_an_edge_are_a_clear_error(client: Tes
 
 
 def test_the_document_budget_points_at_the_line_that_passes_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app.service, "SETTINGS", dataclasses.replace(app.service.SETTINGS, max_trace_numbers=40))
+    monkeypatch.setattr(app.service, "SETTINGS", app.service.SETTINGS.model_copy(update=dict(max_trace_numbers=40)))
     source = "x = [1, 2, 3, 4]\ny = x * x\nz = y * y\nw = z * z\nf = sum(w)\n"
     with pytest.raises(SourceError) as caught:
         build_trace(source, {}, None)
@@ -112,7 +111,7 @@ def test_the_document_budget_points_at_the_line_that_passes_it(monkeypatch: pyte
 
 
 def test_the_byte_budget_refuses_a_document_before_it_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app.service, "SETTINGS", dataclasses.replace(app.service.SETTINGS, max_trace_bytes=2000))
+    monkeypatch.setattr(app.service, "SETTINGS", app.service.SETTINGS.model_copy(update=dict(max_trace_bytes=2000)))
     with pytest.raises(SourceError) as caught:
         app.service.build_trace_json("x = [1, 2, 3]\nf = sum(x * x)\n", {}, None)
     assert caught.value.kind == "trace-too-large" and "bytes of JSON" in caught.value.message
@@ -244,7 +243,7 @@ def test_open_graph_urls_come_from_the_configured_public_url(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     import app.routes.pages as pages
 
-    monkeypatch.setattr(pages, "SETTINGS", dataclasses.replace(pages.SETTINGS, public_url="https://lab.example.org"))
+    monkeypatch.setattr(pages, "SETTINGS", pages.SETTINGS.model_copy(update=dict(public_url="https://lab.example.org")))
     page = client.get("/?preset=cs231n", headers={"host": "evil.example"}).text
     assert '<meta property="og:url" content="https://lab.example.org/?preset=cs231n">' in page
     assert '<meta property="og:image" content="https://lab.example.org/static/img/lab-cs231n.png">' in page

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ import app.main
 from app import server as app_server
 from app.main import create_app
 from app.server import BodyTimeout, GuardedH11, GuardedHttpTools, limits
+from tests import servers
 from tests.servers import free_port, start, workers
 
 WAIT = 15.0  # seconds a test waits for an answer: far over the 1 s limits the test server runs with
@@ -225,3 +228,15 @@ def test_a_stalled_body_is_answered_408_and_closed(served: Any, first_workers: s
         status, error = status_and_error(read_until_closed(connection))
     assert (status, error["kind"]) == (408, "timeout")
     still_serving(served, first_workers)
+
+
+@pytest.mark.parametrize("name, value", [("BACKPROP_MAX_NODES", "abc"), ("BACKPROP_COMPUTE_WORKERS", "0"),
+                                         ("BACKPROP_RATE_LINKS", "lots"), ("BACKPROP_PUBLIC_URL", "lab.example.org"),
+                                         ("BACKPROP_PORT", "80000")])
+def test_make_run_refuses_a_bad_setting_at_start_with_one_line_naming_it(tmp_path: Path, name: str, value: str) -> None:
+    """A bad value is never silently replaced by the default (BACKPROP_MAX_NODES=abc used to mean 2,000)."""
+    run = subprocess.run([sys.executable, "-m", "app"], cwd=servers.ROOT, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, name: value, "BACKPROP_DB": str(tmp_path / "links.sqlite3")})
+    assert run.returncode != 0
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("backprop-lab: ") and name in lines[0], run.stderr
