@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +48,31 @@ def start(db: Path, port: int, like_make_run: bool = False, environment: Mapping
         return server
     server.kill()
     raise RuntimeError(f"the server did not start (exit status {server.wait()})")
+
+
+@contextmanager
+def running(db: Path, like_make_run: bool = False, environment: Mapping[str, str] | None = None,
+            log: Path | None = None) -> Iterator[Server]:
+    """The one way tests and benchmarks run the app: started as `start` does on a free port, and
+    stopped at the end (the supervisor takes its workers down with it), whatever happened."""
+    port = free_port()
+    process = start(db, port, like_make_run=like_make_run, environment=environment, log=log)
+    try:
+        yield Server(process, f"http://127.0.0.1:{port}", port)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    port: int
 
 
 def workers(server: subprocess.Popen[bytes]) -> set[int]:

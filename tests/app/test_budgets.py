@@ -316,10 +316,10 @@ def busy(pids: set[int]) -> set[int]:
 
 
 def test_training_stops_when_its_client_goes(tmp_path: Path) -> None:
-    port = servers.free_port()
-    server = servers.start(tmp_path / "links.sqlite3", port, environment={
-        "BACKPROP_COMPUTE_WORKERS": "1", "BACKPROP_MAX_TRAIN_WORK": str(10**13), "BACKPROP_TRAIN_DEADLINE": "600"})
-    try:
+    unbounded = {"BACKPROP_COMPUTE_WORKERS": "1", "BACKPROP_MAX_TRAIN_WORK": str(10**13),
+                 "BACKPROP_TRAIN_DEADLINE": "600"}
+    with servers.running(tmp_path / "links.sqlite3", environment=unbounded) as live:
+        server, port = live.process, live.port
         body = json.dumps({"source": HEAVY, "lr": 0.001, "steps": 2000}).encode()  # minutes of work
         client = socket.create_connection(("127.0.0.1", port))
         client.sendall(b"POST /api/train HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\n"
@@ -337,16 +337,12 @@ def test_training_stops_when_its_client_goes(tmp_path: Path) -> None:
         assert not worker & descendants(server.pid), "the worker went on training for nobody"
         small = post_json(f"http://127.0.0.1:{port}/api/trace", {"source": "x = 2\nf = x * x"})
         assert small["trace"]["nodes"][-1]["value"] == 4  # the pool has a fresh worker
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_a_training_past_its_deadline_is_stopped_with_a_clear_error(tmp_path: Path) -> None:
-    port = servers.free_port()
-    server = servers.start(tmp_path / "links.sqlite3", port, environment={
-        "BACKPROP_MAX_TRAIN_WORK": str(10**13), "BACKPROP_TRAIN_DEADLINE": "2"})
-    try:
+    with servers.running(tmp_path / "links.sqlite3", environment={
+        "BACKPROP_MAX_TRAIN_WORK": str(10**13), "BACKPROP_TRAIN_DEADLINE": "2"}) as live:
+        port = live.port
         started = time.monotonic()
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/train", headers={"content-type": "application/json"},
@@ -357,9 +353,6 @@ def test_a_training_past_its_deadline_is_stopped_with_a_clear_error(tmp_path: Pa
         assert refused.value.code == 422
         error = json.loads(refused.value.read())["error"]
         assert error["kind"] == "over-budget" and "2 s" in error["message"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def post_json(url: str, body: dict) -> dict:
@@ -368,12 +361,10 @@ def post_json(url: str, body: dict) -> dict:
 
 
 def test_the_trace_bomb_by_every_door_kills_no_worker(tmp_path: Path) -> None:
-    port = servers.free_port()
     log = tmp_path / "server.log"
-    server = servers.start(tmp_path / "links.sqlite3", port, like_make_run=True, log=log,
-                           environment={"BACKPROP_LOG_LEVEL": "info"})
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with servers.running(tmp_path / "links.sqlite3", like_make_run=True, log=log,
+                         environment={"BACKPROP_LOG_LEVEL": "info"}) as live:
+        server, base = live.process, live.url
         before = servers.workers(server)
         query = "v=1&source=" + quote(trace_bomb(100, 200))
         with pytest.raises(urllib.error.HTTPError) as refused:
@@ -386,6 +377,3 @@ def test_the_trace_bomb_by_every_door_kills_no_worker(tmp_path: Path) -> None:
                 assert initial_of(page.read().decode())["error"]["kind"] == "too-many-numbers"
         assert servers.workers(server) == before
         assert "died" not in log.read_text()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

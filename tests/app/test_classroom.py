@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+import app.rooms
 from app.presets import PRESETS
 from app.rooms import SQLiteHub
 
@@ -27,6 +29,14 @@ def test_every_preset_has_a_walkthrough_whose_stops_are_found(client: TestClient
 def test_an_edited_program_has_no_tour(client: TestClient) -> None:
     body = client.post("/api/trace", json={"source": "x = 1\ny = x * 2", "preset": "cs231n"}).json()
     assert body["tour"] == []
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait for a state the server reaches on its own (polled), failing after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the server never got there"
+        time.sleep(0.01)
 
 
 def new_room(client: TestClient, state: str = "v=1&preset=cs231n") -> dict:
@@ -66,7 +76,7 @@ def test_a_reconnecting_student_catches_up_at_once(client: TestClient) -> None:
     with client.websocket_connect(f"{path}?token={room['token']}") as teacher:
         teacher.receive_json()
         teacher.send_json({"type": "state", "state": "v=1&step=7"})
-        time.sleep(0.05)
+        wait_until(lambda: client.get(f"/api/rooms/{room['code']}").json()["state"] == "v=1&step=7")
         with client.websocket_connect(path) as late:
             assert late.receive_json()["state"] == "v=1&step=7"
 
@@ -99,9 +109,12 @@ def test_malformed_oversized_and_flooding_messages_do_not_take_the_room_down(cli
     assert client.get(f"/api/rooms/{room['code']}").status_code == 200  # the room is still there
 
 
-def test_rooms_expire_after_inactivity(tmp_path: Path) -> None:
-    hub = SQLiteHub(tmp_path / "rooms.sqlite3", ttl=0.05)
+def test_rooms_expire_after_inactivity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = SQLiteHub(tmp_path / "rooms.sqlite3", ttl=600)
     room = hub.create("v=1")
     assert hub.get(room.code) is room
-    time.sleep(0.1)
+    now = time.time()
+    monkeypatch.setattr(app.rooms.time, "time", lambda: now + 599)
+    assert hub.get(room.code) is room
+    monkeypatch.setattr(app.rooms.time, "time", lambda: now + 601)  # ten minutes with no sign of the teacher
     assert hub.get(room.code) is None

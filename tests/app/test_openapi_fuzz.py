@@ -12,9 +12,8 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 def test_the_api_answers_every_generated_request_as_its_document_says(tmp_path: Path) -> None:
-    port = servers.free_port()
-    server = servers.start(tmp_path / "links.sqlite3", port, like_make_run=True, log=tmp_path / "server.log")
-    try:
+    with servers.running(tmp_path / "links.sqlite3", like_make_run=True, log=tmp_path / "server.log") as live:
+        server, port = live.process, live.port
         before = servers.workers(server)
         run = subprocess.run(  # noqa: S603 - our own tool, on loopback
             [str(Path(servers.sys.executable).with_name("st")), "--config-file", str(CONFIG), "run",
@@ -24,6 +23,3 @@ def test_the_api_answers_every_generated_request_as_its_document_says(tmp_path: 
         assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
         assert "passed" in run.stdout and "failed" not in run.stdout.split("Test cases:")[-1]
         assert servers.workers(server) == before  # no worker was killed or restarted
-    finally:
-        server.terminate()  # the supervisor stops its workers too
-        server.wait(timeout=30)

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from websockets.sync.client import connect
 
+import app.rooms
 from app.rooms import Room, SQLiteHub
 from tests import servers
 
@@ -25,9 +26,8 @@ def post_json(url: str, body: dict) -> dict:
 
 
 def test_a_stalled_follower_is_disconnected_so_its_page_can_reconnect(tmp_path: Path) -> None:
-    port = servers.free_port()
-    server = servers.start(tmp_path / "links.sqlite3", port)
-    try:
+    with servers.running(tmp_path / "links.sqlite3") as live:
+        port = live.port
         base = f"http://127.0.0.1:{port}"
         room = post_json(f"{base}/api/rooms", {"state": "v=1"})
         stalled = socket.socket()
@@ -54,9 +54,6 @@ def test_a_stalled_follower_is_disconnected_so_its_page_can_reconnect(tmp_path: 
         while stalled.recv(1 << 20):
             pass
         assert post_json(f"{base}/api/trace", {"source": "x = 2\nf = x * x"})["trace"]["nodes"][-1]["value"] == 4
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_the_teacher_ends_the_room_and_every_student_is_told(client: TestClient) -> None:
@@ -89,21 +86,23 @@ def test_followers_are_counted_across_processes(tmp_path: Path) -> None:
     assert first.follower_count(room.code) == 2
 
 
-def test_a_room_lives_while_its_teacher_is_connected_and_expires_soon_after(tmp_path: Path) -> None:
-    hub = SQLiteHub(tmp_path / "rooms.sqlite3", ttl=0.3)
+def test_a_room_lives_while_its_teacher_is_connected_and_expires_soon_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = SQLiteHub(tmp_path / "rooms.sqlite3", ttl=600)
     kept, left = hub.create("v=1"), hub.create("v=1")
     teacher_here: Room = hub.get(kept.code)  # type: ignore[assignment]
     teacher_here.teachers.add(object())
-    for _ in range(6):  # 0.6 s: twice the time a room lives without its teacher
-        time.sleep(0.1)
-        hub.marked = 0.0  # as if HEARTBEAT seconds had passed
+    clock = [time.time()]
+    monkeypatch.setattr(app.rooms.time, "time", lambda: clock[0])
+    for _ in range(12):  # an hour, a heartbeat every five minutes: twice the life of a room without its teacher
+        clock[0] += 300
         hub.heartbeat()
     assert hub.get(kept.code) is not None
     assert hub.get(left.code) is None
     fresh, gone = hub.changed()
     assert fresh == [] and gone == []
-    teacher_here.teachers.clear()
-    time.sleep(0.4)
+    teacher_here.teachers.clear()  # the teacher leaves
+    clock[0] += 601
     assert hub.get(kept.code) is None
 
 

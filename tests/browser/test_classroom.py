@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.lab import open_lab
+
 pytestmark = pytest.mark.browser
 
 
@@ -38,7 +40,8 @@ def test_a_student_follows_the_teacher_step_by_step_and_can_step_away(browser: A
         student.keyboard.press("Home")
         teacher.keyboard.press("ArrowRight")
         teacher.keyboard.press("ArrowRight")
-        student.wait_for_timeout(300)
+        # the teacher's step has reached the student's page, and the page stays where the student is
+        student.wait_for_function("() => (window.backpropLab.state.live.latest || '').includes('step=7')")
         assert counter(student).startswith("Ready")  # exploring: the teacher's steps wait
         student.keyboard.press("d")
         student.wait_for_function("() => document.querySelector('#counter').textContent.startsWith('Step 7 of')")
@@ -49,8 +52,7 @@ def test_a_student_follows_the_teacher_step_by_step_and_can_step_away(browser: A
 
 
 def test_quiz_mode_accepts_a_right_guess_and_rejects_a_wrong_one(page: Any) -> None:
-    page.goto("/?preset=cs231n&step=6")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n&step=6")
     page.click("#quiz")
     page.locator("#viewport").click(position={"x": 5, "y": 5})
     page.keyboard.press("ArrowRight")  # f → q: the contribution is 1 × (−4)
@@ -69,8 +71,7 @@ def test_quiz_mode_accepts_a_right_guess_and_rejects_a_wrong_one(page: Any) -> N
 
 
 def test_the_tour_moves_to_each_stop_and_highlights_its_node(page: Any) -> None:
-    page.goto("/?preset=cs231n")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n")
     page.click("#tour-next")
     assert page.text_content("#tour-title") == "The add gate" and counter(page).startswith("Step 4 of")
     assert page.locator("#graph .node.selected").get_attribute("data-id") == "3"
@@ -80,8 +81,7 @@ def test_the_tour_moves_to_each_stop_and_highlights_its_node(page: Any) -> None:
 
 
 def test_a_teachers_note_travels_with_the_link(page: Any, browser: Any, server_url: str) -> None:
-    page.goto("/?preset=cs231n&step=4")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n&step=4")
     page.click("text=Your note for this step")
     page.fill("#my-note", "Ask the class for q first.")
     page.dispatch_event("#my-note", "change")

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.lab import open_lab
+
 pytestmark = pytest.mark.browser
 
 CS231N = "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z\n"
@@ -61,8 +63,7 @@ def test_typed_program_plays_both_passes_and_shows_the_apis_gradients(page: Any,
 
 
 def test_cs231n_gradients_are_the_textbook_ones_after_the_backward_pass(page: Any) -> None:
-    page.goto("/?preset=cs231n")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n")
     page.locator("#graph").click(position={"x": 5, "y": 5})
     page.keyboard.press("End")
     labels = {label["head"].split(" ")[0].rstrip(","): label for label in node_labels(page).values()}
@@ -72,8 +73,7 @@ def test_cs231n_gradients_are_the_textbook_ones_after_the_backward_pass(page: An
 
 
 def test_keyboard_steps_forward_back_and_jumps_home_and_end(page: Any) -> None:
-    page.goto("/?preset=cs231n")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n")
     page.locator("#graph").click(position={"x": 5, "y": 5})
     for _ in range(3):
         page.keyboard.press("ArrowRight")
@@ -95,8 +95,7 @@ def test_keyboard_steps_forward_back_and_jumps_home_and_end(page: Any) -> None:
 
 
 def test_backward_edge_shows_upstream_times_local_and_highlights_the_source_line(page: Any) -> None:
-    page.goto("/?preset=cs231n")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n")
     page.locator("#graph").click(position={"x": 5, "y": 5})
     for _ in range(9):  # 5 forward, the seed, then f→q, f→z, q→x
         page.keyboard.press("ArrowRight")
@@ -109,8 +108,7 @@ def test_backward_edge_shows_upstream_times_local_and_highlights_the_source_line
 
 
 def test_fan_out_shows_the_gradient_accumulating(page: Any) -> None:
-    page.goto("/?preset=fan-out")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=fan-out")
     page.locator("#graph").click(position={"x": 5, "y": 5})
     page.keyboard.press("End")
     x = next(label for label in node_labels(page).values() if label["head"].startswith("x,"))
@@ -120,8 +118,7 @@ def test_fan_out_shows_the_gradient_accumulating(page: Any) -> None:
 
 
 def test_value_slider_reruns_the_trace_without_a_new_layout(page: Any) -> None:
-    page.goto("/?preset=cs231n")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n")
     key = page.evaluate("window.backpropLab.state.response.layout.key")
     page.fill("#input-x", "1")
     page.press("#input-x", "Enter")
@@ -144,8 +141,7 @@ def test_a_program_error_says_line_and_column(page: Any) -> None:
 
 
 def test_folding_a_statement_collapses_it_into_one_box_and_a_click_unfolds_it(page: Any) -> None:
-    page.goto("/?preset=sigmoid-neuron")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=sigmoid-neuron")
     before = page.locator("#graph .node").count()
     page.click("#fold")
     page.wait_for_selector("#graph .node.group")
@@ -156,17 +152,18 @@ def test_folding_a_statement_collapses_it_into_one_box_and_a_click_unfolds_it(pa
 
 
 def test_theme_toggle_and_nodes_in_topological_tab_order(page: Any) -> None:
-    page.goto("/?preset=cs231n")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n")
+    before = page.get_attribute("html", "data-theme")
     page.click("#theme")
-    assert page.get_attribute("html", "data-theme") in ("dark", "light")
+    assert page.get_attribute("html", "data-theme") == {"light": "dark", "dark": "light"}[before]
+    page.click("#theme")
+    assert page.get_attribute("html", "data-theme") == before
     ids = page.eval_on_selector_all("#graph .node[data-id]", "nodes => nodes.map(n => Number(n.dataset.id))")
     assert ids == sorted(ids)
 
 
 def test_screenshot_of_cs231n_mid_backward_pass(page: Any, artifacts: Path) -> None:
-    page.goto("/?preset=cs231n")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n")
     page.locator("#graph").click(position={"x": 5, "y": 5})
     for _ in range(8):
         page.keyboard.press("ArrowRight")

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from app.presets import PRESETS
+from tests.browser.lab import open_lab
 
 pytestmark = pytest.mark.browser
 
@@ -45,12 +46,6 @@ def overlapping(texts: list[dict[str, Any]], slack: float = 1.0) -> list[tuple[s
 def smallest_number(texts: list[dict[str, Any]]) -> float:
     sizes = [t["px"] for t in texts if NUMBER_CLASSES & set(t["cls"].split())]
     return min(sizes) if sizes else float("inf")
-
-
-def open_lab(page: Any, query: str) -> int:
-    page.goto(f"/?{query}")
-    page.wait_for_selector("#graph .node[data-id]")
-    return page.evaluate("window.backpropLab.state.response.trace.steps.length")
 
 
 def graph_box(page: Any) -> dict[str, float]:

@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 
 from engine import trace_schema
+from tests.browser.lab import open_lab
 from tests.servers import free_port, start
 
 pytestmark = pytest.mark.browser
@@ -122,8 +123,7 @@ def png_pixels(data: bytes) -> tuple[int, int]:
 
 
 def test_exports_open_as_svg_png_json_and_latex(page: Any) -> None:
-    page.goto("/?preset=cs231n&step=8")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n&step=8")
     with page.expect_download() as svg:
         page.click("#export-svg")
     root = ET.parse(svg.value.path()).getroot()
@@ -141,8 +141,7 @@ def test_exports_open_as_svg_png_json_and_latex(page: Any) -> None:
 
 
 def test_a_tampered_link_opens_with_a_clear_message(page: Any) -> None:
-    page.goto("/?v=7&preset=cs231n&step=zz&node=-1&view=0,x&theme=neon&values=x:abc")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "v=7&preset=cs231n&step=zz&node=-1&view=0,x&theme=neon&values=x:abc")
     notice = page.text_content("#notice")
     assert "step" in notice and "version 7" in notice and "x:abc" in notice
     assert page.text_content("#counter").startswith("Ready")
@@ -156,8 +155,7 @@ def test_a_link_to_a_broken_program_shows_the_error_without_a_failed_request(pag
 
 
 def test_presenter_mode_hides_the_editor_and_a_clicker_steps(page: Any) -> None:
-    page.goto("/?preset=cs231n")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=cs231n")
     page.locator("#viewport").click(position={"x": 5, "y": 5})
     page.keyboard.press("p")
     assert page.get_attribute("html", "data-mode") == "present"

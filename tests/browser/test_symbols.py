@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.lab import open_lab
+
 pytestmark = pytest.mark.browser
 
 MINUS = "\u2212"
@@ -36,8 +38,7 @@ def test_the_edge_into_the_output_differentiates_its_expression(page: Any) -> No
 
 
 def test_sentences_and_quiz_feedback_show_four_significant_digits(page: Any) -> None:
-    page.goto("/?preset=tanh-neuron")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=tanh-neuron")
     total = page.evaluate("window.backpropLab.state.response.trace.steps.length")
     page.locator("#graph").click(position={"x": 5, "y": 5})
     numbers = []

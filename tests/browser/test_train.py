@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from app.presets import BY_ID
+from tests.browser.lab import open_lab
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +29,7 @@ def shown(x: float) -> str:
 
 
 def test_update_step_on_the_sigmoid_neuron_shows_w_minus_lr_times_grad(page: Any, server_url: str) -> None:
-    page.goto("/?preset=sigmoid-neuron")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=sigmoid-neuron")
     page.select_option("#speed", "16")
     page.click("#update-step")  # plays forward and backward first, then updates
     page.wait_for_function("() => document.querySelector('#updates').textContent.includes('w2')", timeout=20000)
@@ -46,8 +46,7 @@ def test_update_step_on_the_sigmoid_neuron_shows_w_minus_lr_times_grad(page: Any
 
 
 def test_training_the_sigmoid_neuron_draws_a_falling_loss_curve_and_scrubs_back(page: Any) -> None:
-    page.goto("/?preset=sigmoid-neuron")
-    page.wait_for_selector("#graph .node[data-id]")
+    open_lab(page, "preset=sigmoid-neuron")
     page.click("#train")
     page.wait_for_selector("#loss-curve:not([hidden])")
     status = page.text_content("#train-status")
