@@ -6,26 +6,33 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
-DEPS := $(VENV)/.installed
+RUN_DEPS := $(VENV)/.installed-run
+DEPS := $(VENV)/.installed-dev
 
 VENDOR := static/vendor/.installed
 
-.PHONY: run test lint bench install vendor system-run system-test system-bench apt-install clean
+.PHONY: run test lint bench install install-run vendor lock system-run system-test system-bench system-venv apt-install clean
 
-run: install vendor system-run
+run: install-run vendor system-run
 	BACKPROP_HOST=$(HOST) BACKPROP_PORT=$(PORT) $(BIN)/python -m app
 
 test: install vendor system-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install vendor system-bench
 	$(BIN)/python -m bench
 
 install: $(DEPS)
+
+install-run: $(RUN_DEPS)
 
 vendor: $(VENDOR)
 
@@ -43,10 +50,28 @@ $(VENDOR): package.json package-lock.json
 		node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE static/vendor/swagger-ui/
 	touch $@
 
-$(DEPS): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# Python packages at the versions the lock files pin: requirements.lock for running the app,
+# requirements-dev.lock for the tests too (`make lock` writes both from pyproject.toml).
+$(RUN_DEPS): requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
+
+$(DEPS): requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@ $(RUN_DEPS)
+
+$(BIN)/python:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || $(MAKE) --no-print-directory apt-install NEED=python3-venv
+	$(PYTHON) -m venv $(VENV)
+
+lock: install
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev \
+		-o requirements-dev.lock pyproject.toml
+	sed -i 's/^atheris==\(.*\)$$/atheris==\1 ; platform_machine == "x86_64" and python_version < "3.13"/' \
+		requirements-dev.lock
 
 # Debian packages: Graphviz's `dot` lays graphs out; Chromium runs the browser tests.
 system-run:
