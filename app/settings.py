@@ -8,6 +8,7 @@ nothing is silently replaced by its default.
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from pathlib import Path
 from typing import Literal
 
@@ -101,9 +102,7 @@ class Settings(BaseSettings):
     @property
     def limits(self) -> Limits:
         """The language's limits as the engine takes them."""
-        return Limits(max_source_chars=self.max_source_chars, max_nodes=self.max_nodes, max_depth=self.max_depth,
-                      max_token_chars=self.max_token_chars, max_statements=self.max_statements,
-                      max_tensor_elements=self.max_tensor_elements, max_total_elements=self.max_total_elements)
+        return Limits(**{field.name: getattr(self, field.name) for field in fields(Limits)})
 
 
 def load() -> Settings:
