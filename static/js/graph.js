@@ -98,6 +98,8 @@ export class GraphView {
       height: Math.max(layout.height, 1) + 2 * MARGIN + STRIP };
     this.svg.setAttribute("viewBox", `${this.box.x} ${this.box.y} ${this.box.width} ${this.box.height}`);
     this.svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    // a large graph changes without transitions: each would repaint thousands of elements every frame
+    this.svg.classList.toggle("large", Object.keys(layout.items).length > 300);
     const defs = el("defs", {}, this.svg);
     const marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "9",
       markerHeight: "9", markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, defs);
