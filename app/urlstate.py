@@ -116,6 +116,13 @@ def read_state(query: str, mode: str | None = None) -> UrlState:
     fields, notices = decode(query)
     source: str | None = fields["source"]
     preset = BY_ID.get(fields["preset"] or "") or (None if source is not None else PRESETS[0])
-    return UrlState(query=query, source=source if source is not None else (preset or PRESETS[0]).source,
-                    preset=preset.id if preset else None, values=fields["values"], folded=fields["folded"],
-                    mode=mode or fields["mode"], theme=fields["theme"], notices=[n.text for n in notices])
+    return UrlState(
+        query=query,
+        source=source if source is not None else (preset or PRESETS[0]).source,
+        preset=preset.id if preset else None,
+        values=fields["values"],
+        folded=fields["folded"],
+        mode=mode or fields["mode"],
+        theme=fields["theme"],
+        notices=[n.text for n in notices],
+    )

@@ -1,5 +1,6 @@
 // Live sessions: the teacher's page sends its state to a room; students' pages follow it.
 
+import { createRoom } from "./api.js";
 import { decode } from "./state.js";
 
 const RETRY_MS = 1500;
@@ -42,10 +43,7 @@ export function createLive({ $, state, setStatus, shareableQuery, runProgram, st
   /** Start a live session: a room code, a link and a QR code for the class; every step is then sent. */
   async function goLive() {
     try {
-      const response = await fetch("/api/rooms", { method: "POST", headers: { "content-type": "application/json" },
-        body: JSON.stringify({ state: shareableQuery() }) });
-      const room = await response.json();
-      if (!response.ok) throw new Error(room.error?.message ?? "the session could not start");
+      const room = await createRoom(shareableQuery());
       const connection = joinRoom(room.code, room.token, {
         onState: () => {}, onError: (message) => setStatus(message),
         onStatus: (status) => setStatus(status === "connected" ? "Live: students follow every step." : "Reconnecting…"),

@@ -6,12 +6,12 @@ import { fetchStep, fetchTrace } from "./api.js";
 import { drawInputs, paintLines } from "./editor.js";
 import { GraphView } from "./graph.js";
 import { createInspector } from "./inspector.js";
-import { wireSharing } from "./sharing.js";
-import { decode, encode } from "./state.js";
+import { sharingActions } from "./sharing.js";
+import { decode, encode, notice } from "./state.js";
 import { createClassroom } from "./classroom.js";
 import { createLive } from "./live.js";
 import { createTrainer } from "./trainer.js";
-import { stepSentence, stepTex } from "./stepmath.js";
+import { stepTex } from "./stepmath.js";
 import { backwardStart, frameAt, passAt } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -38,6 +38,7 @@ const classroom = createClassroom({ $, state, go: (position) => { stop(); go(pos
 const inspector = createInspector($("inspector"), (index) => fetchStep(state.response.source, state.values, index));
 let timer = null;
 let pending = null;
+let viewTimer = null;
 
 function applyTheme() {
   const theme = state.theme ?? systemTheme();
@@ -62,10 +63,14 @@ function syncUrl(push = false) {
   else urlTimer = setTimeout(() => writeUrl(false), 250);
 }
 
+/** The example's id while the editor holds its program unchanged, else null (the program is the user's). */
+function unchangedPreset() {
+  return state.preset && $("source").value === $("preset").selectedOptions[0]?.dataset.source ? state.preset : null;
+}
+
 /** The state as a URL query: the preset's name while its program is unchanged, else the program. */
 function shareableQuery() {
-  const presetSource = $("preset").selectedOptions[0]?.dataset.source;
-  return encode({ ...state, source: state.preset && $("source").value === presetSource ? null : $("source").value });
+  return encode({ ...state, source: unchangedPreset() ? null : $("source").value });
 }
 
 function writeUrl(push) {
@@ -87,9 +92,7 @@ async function runProgram({ keepPosition = false } = {}) {
   pending = new AbortController();
   setStatus("Running…");
   try {
-    const presetSource = $("preset").selectedOptions[0]?.dataset.source;
-    const preset = state.preset && $("source").value === presetSource ? state.preset : null;
-    const response = await fetchTrace($("source").value, state.values, state.folded, pending.signal, preset);
+    const response = await fetchTrace($("source").value, state.values, state.folded, pending.signal, unchangedPreset());
     showResponse(response, keepPosition);
     setError(null);
     syncUrl(!keepPosition);
@@ -124,6 +127,10 @@ function setStatus(text) {
   $("status").textContent = text;
 }
 
+/** Error kinds that say something about the server or the request's size, not a place in the program. */
+const SERVER_TROUBLE = new Set(["layout-failed", "busy", "over-budget", "network", "http", "too-many-requests",
+  "unavailable", "timeout"]);
+
 function setError(error) {
   const box = $("error");
   if (!error) {
@@ -143,10 +150,6 @@ function setError(error) {
   highlightLines({ line: error.line, end_line: error.line }, "error-line");
   setStatus("The program has an error.");
 }
-
-/** Error kinds that say something about the server or the request's size, not a place in the program. */
-const SERVER_TROUBLE = new Set(["layout-failed", "busy", "over-budget", "network", "http", "too-many-requests",
-  "unavailable", "timeout"]);
 
 /** Show the frame at state.position: graph, step panel, counter, source line. */
 function showFrame() {
@@ -171,7 +174,7 @@ function showFrame() {
     typesetLater(stepTex(trace, step, frame, hidden));
     $("sentence").textContent = hidden
       ? "Quiz: what does this edge contribute to the gradient? Type your answer and press Check."
-      : state.response.narration?.[state.position - 1] ?? stepSentence(trace, step, frame);
+      : state.response.narration[state.position - 1];
     highlightLines(trace.nodes[step.pass === "forward" || step.seed ? step.node : step.input].span);
   }
   classroom.show();
@@ -269,31 +272,73 @@ function updateScale() {
   graph.setScale(Math.min(svg.clientWidth / box.width, svg.clientHeight / box.height) * panzoom.getScale());
 }
 
+/** Step to `position`, stopping playback first. */
+function stepTo(position) {
+  stop();
+  go(position);
+}
+
+/** Clear what belonged to the last program and run the editor's; a changed example becomes the user's. */
+function runEdited() {
+  Object.assign(state, { values: {}, folded: null, selected: null, view: null });
+  if (!unchangedPreset()) {
+    state.preset = null;
+    $("preset").value = "";
+    $("summary").textContent = "";
+  }
+  stop();
+  runProgram();
+}
+
+function toggleTheme() {
+  state.theme = (state.theme ?? systemTheme()) === "dark" ? "light" : "dark";
+  localStorage.setItem("theme", state.theme);
+  applyTheme();
+  syncUrl();
+}
+
+function foldGroups() {
+  state.folded = state.response.view.groups.filter((group) => !group.includes("/"));
+  runProgram({ keepPosition: true });
+}
+
+/** Every action a button or a key starts: `id` names its button, `keys` its keys (which act only once a
+ * graph is shown, and never while typing in a field). */
+const ACTIONS = [
+  { id: "to-start", keys: ["Home"], run: () => stepTo(0) },
+  { id: "back", keys: ["ArrowLeft", "PageUp"], run: () => stepTo(state.position - 1) },
+  { id: "forward", keys: ["ArrowRight", "PageDown"], run: () => stepTo(state.position + 1) },
+  { id: "play", keys: [" "], run: togglePlay },
+  { id: "to-backward", keys: ["b"], run: () => stepTo(backwardStart(state.response.trace) + 1) },
+  { id: "to-end", keys: ["End"], run: () => stepTo(state.response.trace.steps.length) },
+  { id: "present", keys: ["p"], run: togglePresent },
+  { id: null, keys: ["d"], run: () => live.toggleDetached() },
+  { id: "tour-next", keys: ["]"], run: () => classroom.next() },
+  { id: "tour-prev", keys: ["["], run: () => classroom.previous() },
+  { id: "quiz", keys: ["q"], run: () => classroom.toggleQuiz() },
+  { id: "quiz-check", run: () => classroom.check() },
+  { id: "run", run: runEdited },
+  { id: "fit", run: () => fitGraph() },
+  { id: "zoom-in", run: () => panzoom.zoomIn() },
+  { id: "zoom-out", run: () => panzoom.zoomOut() },
+  { id: "fold", run: foldGroups },
+  { id: "theme", run: toggleTheme },
+  { id: "live", run: () => live.goLive() },
+  { id: "end-live", run: () => live.endLive() },
+  { id: "update-step", run: () => trainer.updateStep() },
+  { id: "train", run: () => trainer.trainSteps() },
+  { id: "gradcheck", run: () => trainer.gradientCheck() },
+  ...sharingActions({ $, state, setStatus }),
+];
+const KEYS = new Map(ACTIONS.flatMap((action) => (action.keys ?? []).map((key) => [key, action])));
+
 function onKey(event) {
   const target = event.target;
   if (target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
-  const trace = state.response?.trace;
-  if (!trace) return;
-  const actions = {
-    ArrowRight: () => { stop(); go(state.position + 1); },
-    ArrowLeft: () => { stop(); go(state.position - 1); },
-    PageDown: () => { stop(); go(state.position + 1); },
-    PageUp: () => { stop(); go(state.position - 1); },
-    " ": togglePlay,
-    Home: () => { stop(); go(0); },
-    End: () => { stop(); go(trace.steps.length); },
-    b: () => { stop(); go(backwardStart(trace) + 1); },
-    p: togglePresent,
-    d: live.toggleDetached,
-    "]": classroom.next,
-    "[": classroom.previous,
-    q: classroom.toggleQuiz,
-  };
-  const action = actions[event.key];
-  if (action) {
-    event.preventDefault();
-    action();
-  }
+  const action = KEYS.get(event.key);
+  if (!action || !state.response) return;
+  event.preventDefault();
+  action.run();
 }
 
 function wire() {
@@ -305,34 +350,9 @@ function wire() {
   $("viewport").addEventListener("wheel", (event) => { event.preventDefault(); panzoom.zoomWithWheel(event); }, { passive: false });
   // Clicking the graph takes the keyboard focus from the editor or a slider, so ← → step again.
   $("viewport").addEventListener("pointerdown", () => $("viewport").focus({ preventScroll: true }));
-  $("fit").addEventListener("click", fitGraph);
-  $("zoom-in").addEventListener("click", () => panzoom.zoomIn());
-  $("zoom-out").addEventListener("click", () => panzoom.zoomOut());
-  $("fold").addEventListener("click", () => {
-    state.folded = state.response.view.groups.filter((group) => !group.includes("/"));
-    runProgram({ keepPosition: true });
-  });
-  $("run").addEventListener("click", () => {
-    Object.assign(state, { values: {}, folded: null, selected: null, view: null });
-    const presetSource = $("preset").selectedOptions[0]?.dataset.source;
-    if ($("source").value !== presetSource) { state.preset = null; $("preset").value = ""; $("summary").textContent = ""; }
-    stop();
-    runProgram();
-  });
-  $("play").addEventListener("click", togglePlay);
-  $("back").addEventListener("click", () => { stop(); go(state.position - 1); });
-  $("forward").addEventListener("click", () => { stop(); go(state.position + 1); });
-  $("to-start").addEventListener("click", () => { stop(); go(0); });
-  $("to-backward").addEventListener("click", () => { stop(); go(backwardStart(state.response.trace) + 1); });
-  $("to-end").addEventListener("click", () => { stop(); go(state.response.trace.steps.length); });
-  $("slider").addEventListener("input", () => { stop(); go(Number($("slider").value)); });
+  for (const action of ACTIONS) if (action.id) $(action.id).addEventListener("click", () => action.run());
+  $("slider").addEventListener("input", () => stepTo(Number($("slider").value)));
   $("speed").addEventListener("change", () => { state.speed = $("speed").value; });
-  $("theme").addEventListener("click", () => {
-    state.theme = (state.theme ?? systemTheme()) === "dark" ? "light" : "dark";
-    localStorage.setItem("theme", state.theme);
-    applyTheme();
-    syncUrl();
-  });
   $("preset").addEventListener("change", () => {
     const option = $("preset").selectedOptions[0];
     if (!option.dataset.source) return;
@@ -352,26 +372,13 @@ function wire() {
   $("stage").addEventListener("panzoomchange", updateScale);
   new ResizeObserver(updateScale).observe($("graph"));
   $("viewport").addEventListener("wheel", () => { clearTimeout(viewTimer); viewTimer = setTimeout(rememberView, 300); });
-  $("present").addEventListener("click", togglePresent);
-  wireSharing({ $, state, setStatus });
-  $("live").addEventListener("click", live.goLive);
-  $("end-live").addEventListener("click", live.endLive);
-  $("tour-next").addEventListener("click", classroom.next);
-  $("tour-prev").addEventListener("click", classroom.previous);
-  $("quiz").addEventListener("click", classroom.toggleQuiz);
-  $("quiz-check").addEventListener("click", classroom.check);
   $("quiz-guess").addEventListener("keydown", (event) => { if (event.key === "Enter") classroom.check(); });
   $("my-note").addEventListener("change", classroom.saveNote);
-  $("update-step").addEventListener("click", trainer.updateStep);
-  $("train").addEventListener("click", trainer.trainSteps);
   $("train-scrub").addEventListener("input", () => trainer.showTrainingStep(Number($("train-scrub").value)));
-  $("gradcheck").addEventListener("click", trainer.gradientCheck);
   document.addEventListener("keydown", onKey);
   window.addEventListener("popstate", () => location.reload());
   start(JSON.parse($("initial").textContent));
 }
-
-let viewTimer = null;
 
 /** Remember the pan and zoom in the state (and so in the URL). */
 function rememberView() {
@@ -397,9 +404,9 @@ function start(initial) {
   applyMode();
   if (initial.room) live.follow(initial.room);
   trainer.applyTrainSettings(JSON.parse($("preset").selectedOptions[0]?.dataset.train || "{}"));
-  // the server has already read (and reported on) the program's values; the rest is the browser's
-  const own = notices.filter((notice) => !notice.startsWith("The link's values"));
-  notify([...initial.notices, ...own]);
+  // the server read the fields it needs with the same table, so its notices read word for word as ours
+  const linkNotices = [...new Set([...initial.notices, ...notices])];
+  notify(linkNotices);
   if (initial.error) {
     setError(initial.error);
     $("graph-message").hidden = false;
@@ -411,7 +418,7 @@ function start(initial) {
   const position = state.position;
   showResponse(initial.response, false);
   const total = initial.response.trace.steps.length;
-  if (position > total) notify([...initial.notices, ...own, `The link's step ${position} is past the end (${total}).`]);
+  if (position > total) notify([...linkNotices, notice("past_end", { position, total })]);
   state.position = Math.min(position, total);
   if (state.selected !== null && !initial.response.trace.nodes[state.selected]) state.selected = null;
   showFrame();

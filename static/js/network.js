@@ -1,46 +1,55 @@
 // The network page: train a small MLP on the server, then play back how its boundary and loss moved.
 
+import { request } from "./api.js";
 import { formatNumber } from "./format.js";
-import { drawLossCurve, postJson } from "./training.js";
+import { NETWORK_FIELDS, decode, encode, readField, writeField } from "./state.js";
+import { drawLossCurve } from "./training.js";
 
 const $ = (id) => document.getElementById(id);
-const FIELDS = ["dataset", "points", "seed", "hidden", "activation", "loss", "lr", "momentum", "steps"];
-const NUMBERS = new Set(["points", "seed", "lr", "momentum", "steps"]);
 const state = { result: null, frame: 0, timer: null };
 
-/** The form as the API's request body. */
-function request() {
+/** The settings the form holds, each read as the URL table reads it; `refused` labels those that do not fit. */
+function formSettings() {
   const form = $("settings");
-  const body = {};
-  for (const name of FIELDS) {
-    const value = form.elements[name].value;
-    body[name] = NUMBERS.has(name) ? Number(value) : value;
+  const settings = {};
+  const refused = [];
+  for (const entry of NETWORK_FIELDS) {
+    const element = form.elements[entry.key];
+    const value = readField(entry, element.value.trim());
+    if (value === undefined) refused.push(element.closest("label").firstChild.textContent.trim());
+    settings[entry.field] = value;
   }
-  body.hidden = body.hidden.split(",").map((w) => w.trim()).filter(Boolean).map(Number);
-  if (body.dataset === "regression" && body.loss === "cross_entropy") body.loss = "mse";
-  return body;
+  return { settings, refused };
 }
 
-/** The settings live in the page address, so a link reproduces the same run. */
+/** The settings live in the page address, so a link reproduces the same run: the URL table gives each
+ * setting its default, and says what in a link could not be read. */
 function readUrl() {
-  const params = new URLSearchParams(location.search);
+  const { state: settings, notices } = decode(location.search, NETWORK_FIELDS);
   const form = $("settings");
-  for (const name of FIELDS) if (params.has(name)) form.elements[name].value = params.get(name);
+  for (const entry of NETWORK_FIELDS) form.elements[entry.key].value = writeField(entry, settings[entry.field]);
+  $("notice").hidden = notices.length === 0;
+  $("notice").textContent = notices.join(" ");
 }
 
-function writeUrl() {
-  const form = $("settings");
-  const params = new URLSearchParams(FIELDS.map((name) => [name, form.elements[name].value]));
-  history.replaceState(null, "", `/network?${params}`);
+/** The API's request body: the settings, with mean squared error for regression (it has no classes). */
+function requestBody(settings) {
+  const regression = settings.dataset === "regression" && settings.loss === "cross_entropy";
+  return { ...settings, loss: regression ? "mse" : settings.loss };
 }
 
 async function trainNetwork(event) {
   event?.preventDefault();
   clearTimeout(state.timer);
-  writeUrl();
+  const { settings, refused } = formSettings();
+  if (refused.length) {
+    $("status").textContent = `Could not train: check ${refused.join(", ")}.`;
+    return;
+  }
+  history.replaceState(null, "", `/network?${encode(settings, NETWORK_FIELDS)}`);
   $("status").textContent = "Training…";
   try {
-    state.result = await postJson("/api/network", request());
+    state.result = await request("/api/network", requestBody(settings));
   } catch (error) {
     $("status").textContent = `Could not train: ${error.message}`;
     return;

@@ -6,8 +6,8 @@ import { encode } from "./state.js";
 import { stepTex } from "./stepmath.js";
 import { frameAt } from "./timeline.js";
 
-/** Wire the Share and Export buttons of the page. */
-export function wireSharing({ $, state, setStatus }) {
+/** The Share and Export buttons' actions, as entries of the page's action table ({ id, run }). */
+export function sharingActions({ $, state, setStatus }) {
   async function share() {
     try {
       const link = await createLink(encode({ ...state, source: $("source").value, preset: null }));
@@ -31,10 +31,12 @@ export function wireSharing({ $, state, setStatus }) {
     await navigator.clipboard?.writeText(tex).catch(() => {});
   }
 
-  $("share").addEventListener("click", share);
-  $("export-svg").addEventListener("click", () => download(svgDocument($("graph")), "backprop-lab.svg", "image/svg+xml"));
-  $("export-png").addEventListener("click", async () => download(await pngBlob(svgDocument($("graph"))), "backprop-lab.png"));
-  $("export-json").addEventListener("click", () =>
-    download(JSON.stringify(state.response.trace, null, 1), "backprop-lab-trace.json", "application/json"));
-  $("copy-latex").addEventListener("click", copyLatex);
+  return [
+    { id: "share", run: share },
+    { id: "export-svg", run: () => download(svgDocument($("graph")), "backprop-lab.svg", "image/svg+xml") },
+    { id: "export-png", run: async () => download(await pngBlob(svgDocument($("graph"))), "backprop-lab.png") },
+    { id: "export-json",
+      run: () => download(JSON.stringify(state.response.trace, null, 1), "backprop-lab-trace.json", "application/json") },
+    { id: "copy-latex", run: copyLatex },
+  ];
 }

@@ -1,30 +1,46 @@
-// The lab's state in the URL: one declarative table, one encoder, one decoder. Pure: no DOM.
+// Each page's state in its URL: one declarative table (url-state.json, which the server reads too),
+// one encoder, one decoder. Pure: no DOM.
 //
 // Format version 1: ?v=1&source=…&values=x:1.5,y:-2&step=7&node=3&folded=a|b&theme=dark&view=1.5,20,-4&mode=lab
 //                   &train=w0|w1&lr=0.5&momentum=0.9&notes={"6":"ask the class first"}
 // Old links keep working: a version-1 reader ignores keys it does not know, and fills missing ones
 // with their defaults; a later version adds keys and bumps v only if a key changes meaning.
 
-export const STATE_VERSION = 1;
+import TABLE from "./url-state.json" with { type: "json" };
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+export const STATE_VERSION = TABLE.version;
+/** The lab's fields (the default table) and the network page's. */
+export const FIELDS = TABLE.pages.lab;
+export const NETWORK_FIELDS = TABLE.pages.network;
 
-/** Each entry: URL key, state field, how to read and write it, and its default. */
-export const FIELDS = [
-  { key: "preset", field: "preset", type: "text", default: null },
-  { key: "source", field: "source", type: "text", default: null },
-  { key: "values", field: "values", type: "values", default: {} },
-  { key: "step", field: "position", type: "count", default: 0 },
-  { key: "node", field: "selected", type: "count", default: null },
-  { key: "folded", field: "folded", type: "list", default: null },
-  { key: "theme", field: "theme", type: "choice", options: ["light", "dark"], default: null },
-  { key: "view", field: "view", type: "view", default: null },
-  { key: "mode", field: "mode", type: "choice", options: ["lab", "present", "embed"], default: "lab" },
-  { key: "train", field: "train", type: "list", default: null },
-  { key: "lr", field: "lr", type: "number", default: null },
-  { key: "momentum", field: "momentum", type: "number", default: null },
-  { key: "notes", field: "notes", type: "notes", default: null },
-];
+const NAME = new RegExp(TABLE.patterns.name);
+const NUMBER = new RegExp(TABLE.patterns.number);
+const COUNT = new RegExp(TABLE.patterns.count);
+
+/** A notice from the table's wording: notice("field", { key, text }). */
+export function notice(kind, values) {
+  return TABLE.notices[kind].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+}
+
+/** The first `n` characters (code points, as the server counts them). */
+function head(text, n) {
+  return [...text].slice(0, n).join("");
+}
+
+/** A number written with ASCII digits only (no hex, no spaces, no Infinity), within the entry's bounds. */
+function readNumber(text, entry = {}) {
+  if (!NUMBER.test(text)) return undefined;
+  const number = Number(text);
+  return Number.isFinite(number) && inBounds(number, entry) ? number : undefined;
+}
+
+function readCount(text, entry = {}) {
+  return COUNT.test(text) && inBounds(Number(text), entry) ? Number(text) : undefined;
+}
+
+function inBounds(number, { min, max, above, below }) {
+  return !(number < min || number > max || number <= above || number >= below);
+}
 
 const TYPES = {
   text: {
@@ -32,15 +48,22 @@ const TYPES = {
     write: (value) => value,
   },
   count: {
-    read: (text) => (/^\d{1,7}$/.test(text) ? Number(text) : undefined),
+    read: readCount,
     write: (value) => String(value),
+  },
+  counts: {
+    read: (text, entry) => {
+      const counts = text.split(",").map((item) => item.trim()).filter(Boolean).map((item) => readCount(item, entry));
+      return counts.length <= entry.most && !counts.includes(undefined) ? counts : undefined;
+    },
+    write: (value) => value.join(","),
   },
   choice: {
     read: (text, entry) => (entry.options.includes(text) ? text : undefined),
     write: (value) => value,
   },
   number: {
-    read: (text) => (text !== "" && Number.isFinite(Number(text)) ? Number(text) : undefined),
+    read: readNumber,
     write: (value) => String(value),
   },
   notes: {
@@ -48,7 +71,7 @@ const TYPES = {
       try {
         const notes = JSON.parse(text);
         const ok = notes && typeof notes === "object" && !Array.isArray(notes)
-          && Object.entries(notes).every(([k, v]) => /^\d{1,7}$/.test(k) && typeof v === "string");
+          && Object.entries(notes).every(([k, v]) => COUNT.test(k) && typeof v === "string");
         return ok ? notes : undefined;
       } catch {
         return undefined;
@@ -57,16 +80,18 @@ const TYPES = {
     write: (value) => JSON.stringify(value),
   },
   list: {
-    read: (text) => text.split("|").filter(Boolean).slice(0, 200),
+    read: (text) => text.split("|").filter(Boolean).slice(0, TABLE.limits.list),
     write: (value) => value.join("|"),
   },
   values: {
     read: (text) => {
       const values = {};
       for (const item of text.split(",").filter(Boolean)) {
-        const [name, number] = item.split(":");
-        if (!NAME.test(name ?? "") || !Number.isFinite(Number(number)) || number === "") return undefined;
-        values[name] = Number(number);
+        const colon = item.indexOf(":");
+        const name = item.slice(0, colon);
+        const number = readNumber(item.slice(colon + 1));
+        if (colon < 0 || !NAME.test(name) || number === undefined) return undefined;
+        values[name] = number;
       }
       return values;
     },
@@ -74,51 +99,66 @@ const TYPES = {
   },
   view: {
     read: (text) => {
-      const numbers = text.split(",").map(Number);
-      return numbers.length === 3 && numbers.every(Number.isFinite) && numbers[0] > 0 ? numbers : undefined;
+      const numbers = text.split(",").map((item) => readNumber(item));
+      return numbers.length === 3 && !numbers.includes(undefined) && numbers[0] > 0 ? numbers : undefined;
     },
     write: (value) => value.map((n) => Number(n.toFixed(3))).join(","),
   },
 };
+
+/** One field's value from its text, or undefined when the text does not fit the field's type. */
+export function readField(entry, text) {
+  return TYPES[entry.type].read(text, entry);
+}
+
+/** One field's value as URL text. */
+export function writeField(entry, value) {
+  return TYPES[entry.type].write(value, entry);
+}
 
 function isDefault(value, fallback) {
   return JSON.stringify(value) === JSON.stringify(fallback);
 }
 
 /** The URL query for a state (defaults left out, so links stay short and readable). */
-export function encode(state) {
+export function encode(state, fields = FIELDS) {
   const params = new URLSearchParams({ v: String(STATE_VERSION) });
-  for (const entry of FIELDS) {
+  for (const entry of fields) {
     const value = state[entry.field];
     if (value === null || value === undefined || isDefault(value, entry.default)) continue;
     if (entry.key === "preset" && state.source !== null && state.source !== undefined) continue;
-    params.set(entry.key, TYPES[entry.type].write(value, entry));
+    params.set(entry.key, writeField(entry, value));
   }
   return params.toString();
 }
 
-/** A state from a URL query, and a notice for each part that could not be read (never an exception). */
-export function decode(query) {
-  const params = new URLSearchParams(query);
-  const state = {};
-  const notices = [];
-  const version = params.get("v");
-  if (version !== null && version !== String(STATE_VERSION)) {
-    notices.push(`This link has format version ${version.slice(0, 8)}; it was read as version ${STATE_VERSION}.`);
+/** The query's key=value pairs, at most the table's limit of them; the first of a repeated key counts. */
+function pairsOf(query, notices) {
+  const parts = query.replace(/^\?/, "").split("&").filter(Boolean);
+  if (parts.length > TABLE.limits.pairs) notices.push(notice("pairs", { limit: TABLE.limits.pairs }));
+  const params = new Map();
+  for (const [key, text] of new URLSearchParams(parts.slice(0, TABLE.limits.pairs).join("&"))) {
+    if (!params.has(key)) params.set(key, text);
   }
-  for (const entry of FIELDS) {
+  return params;
+}
+
+/** A state from a URL query, and a notice for each part that could not be read (never an exception). */
+export function decode(query, fields = FIELDS) {
+  const notices = [];
+  const params = pairsOf(query, notices);
+  const state = {};
+  const version = params.get("v");
+  if (version !== undefined && version !== String(STATE_VERSION)) {
+    notices.push(notice("version", { version: head(version, TABLE.limits.version), current: STATE_VERSION }));
+  }
+  for (const entry of fields) {
     const text = params.get(entry.key);
-    if (text === null) {
-      state[entry.field] = structuredClone(entry.default);
-      continue;
+    const value = text === undefined ? undefined : readField(entry, text);
+    if (text !== undefined && value === undefined) {
+      notices.push(notice("field", { key: entry.key, text: JSON.stringify(head(text, TABLE.limits.quoted)) }));
     }
-    const value = TYPES[entry.type].read(text, entry);
-    if (value === undefined) {
-      notices.push(`The link's ${entry.key} (${JSON.stringify(text.slice(0, 24))}) was not understood and is ignored.`);
-      state[entry.field] = structuredClone(entry.default);
-    } else {
-      state[entry.field] = value;
-    }
+    state[entry.field] = value === undefined ? structuredClone(entry.default) : value;
   }
   return { state, notices };
 }

@@ -1,8 +1,9 @@
 // The training panel: update steps, training runs with their loss curve, the gradient check.
 // The numbers come from the server (POST /api/train, /api/gradcheck); this module only shows them.
 
+import { request } from "./api.js";
 import { formatNumber } from "./format.js";
-import { drawLossCurve, postJson, updateLines } from "./training.js";
+import { drawLossCurve, updateLines } from "./training.js";
 
 /** The panel's behaviour, given the page's element lookup, its state, and its playback actions. */
 export function createTrainer({ $, state, runProgram, go, stop, play }) {
@@ -44,7 +45,7 @@ export function createTrainer({ $, state, runProgram, go, stop, play }) {
     updateWhenPlayed = false;
     stop();
     try {
-      const result = await postJson("/api/train", trainRequest(1));
+      const result = await request("/api/train", trainRequest(1));
       $("updates").textContent = updateLines(result, state.lr, state.momentum).join("\n");
       trainStatus(result.stopped ? `Stopped: ${result.stopped}.` : `Loss before the update: ${formatLoss(result.losses[0])}.`);
       Object.assign(state.values, result.final);
@@ -63,7 +64,7 @@ export function createTrainer({ $, state, runProgram, go, stop, play }) {
     if (!trainedNames().length) { trainStatus("Tick an input to train, or write it as w = param(0.5)."); return; }
     stop();
     try {
-      const result = await postJson("/api/train", trainRequest(Number($("train-steps").value)));
+      const result = await request("/api/train", trainRequest(Number($("train-steps").value)));
       state.training = result;
       const last = result.steps - 1;
       const frames = result.recorded.length - 1;  // the scrubber moves over the recorded steps
@@ -91,7 +92,7 @@ export function createTrainer({ $, state, runProgram, go, stop, play }) {
 
   async function gradientCheck() {
     try {
-      const rows = await postJson("/api/gradcheck", { source: $("source").value, values: state.values });
+      const rows = await request("/api/gradcheck", { source: $("source").value, values: state.values });
       const body = $("gradcheck-table").querySelector("tbody");
       body.replaceChildren(...rows.map((row) => {
         const tr = document.createElement("tr");

@@ -5,15 +5,6 @@ import { formatNumber, operand } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
-/** POST /api/train (or /api/gradcheck): resolves to the body, rejects with the API's error. */
-export async function postJson(path, body) {
-  const response = await fetch(path, { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify(body) });
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw data?.error ?? { message: `the server answered ${response.status}` };
-  return data;
-}
-
 /** "w: 0.5 − 0.1 × 2 = 0.3" for each parameter, from one step's fields (momentum adds the velocity). */
 export function updateLines(result, lr, momentum) {
   return result.trainable.map((name) => {
