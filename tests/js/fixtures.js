@@ -1,4 +1,5 @@
-// Traces the engine recorded (tests/js/fixtures/*.json, made through POST /api/trace), for the pure modules' tests.
+// Traces the engine recorded (tests/js/fixtures/*.json; tests/app/test_js_fixtures.py checks they are still what it
+// records, and rewrites them with UPDATE_JS_FIXTURES=1), for the pure modules' tests.
 
 import { readFileSync } from "node:fs";
 
