@@ -20,12 +20,15 @@ test: install vendor system-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	npm run --silent lint:js
+	npm run --silent test:js
 	$(BIN)/python -m pytest
 
-lint: install
+lint: install vendor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	npm run --silent lint:js
 
 bench: install vendor system-bench
 	$(BIN)/python -m bench
