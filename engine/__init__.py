@@ -12,7 +12,20 @@ from .tensor import Tensor
 from .trace import TRACE_VERSION, Trace, trace, trace_schema
 
 __all__ = [
-    "OPS", "TRACE_VERSION", "LeafCheck", "Node", "Tensor", "Trace", "Value",
-    "cross_entropy", "gradcheck", "group", "maximum", "minimum", "mse", "topological_order", "trace",
+    "OPS",
+    "TRACE_VERSION",
+    "LeafCheck",
+    "Node",
+    "Tensor",
+    "Trace",
+    "Value",
+    "cross_entropy",
+    "gradcheck",
+    "group",
+    "maximum",
+    "minimum",
+    "mse",
+    "topological_order",
+    "trace",
     "trace_schema",
 ]

@@ -20,9 +20,11 @@ def moons(n: int, rng: np.random.Generator) -> Dataset:
     """Two interleaving half circles with a little noise."""
     upper = n // 2
     t = rng.uniform(0, np.pi, n)
-    x = np.where(np.arange(n)[:, None] < upper,
-                 np.stack([np.cos(t), np.sin(t)], axis=1),
-                 np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=1))
+    x = np.where(
+        np.arange(n)[:, None] < upper,
+        np.stack([np.cos(t), np.sin(t)], axis=1),
+        np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=1),
+    )
     x = x + rng.normal(0, 0.08, (n, 2)) - [0.5, 0.25]
     return x, (np.arange(n) >= upper).astype(float)[:, None]
 
@@ -50,7 +52,12 @@ def regression(n: int, rng: np.random.Generator) -> Dataset:
 
 
 DATASETS: dict[str, Callable[[int, np.random.Generator], Dataset]] = {
-    "xor": xor, "moons": moons, "circles": circles, "spiral": spiral, "regression": regression}
+    "xor": xor,
+    "moons": moons,
+    "circles": circles,
+    "spiral": spiral,
+    "regression": regression,
+}
 
 
 def make(name: str, n: int, seed: int) -> Dataset:

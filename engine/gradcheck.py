@@ -36,8 +36,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.nan_to_num(error, nan=np.inf).max(initial=0.0))
 
 
-def gradcheck(function: Callable[..., Node], inputs: Sequence[Node],
-              epsilon: float = 1e-6) -> list[LeafCheck]:
+def gradcheck(function: Callable[..., Node], inputs: Sequence[Node], epsilon: float = 1e-6) -> list[LeafCheck]:
     """Compare ∂function(*inputs)/∂input from backward() with (f(x+ε) - f(x-ε)) / 2ε for each input.
 
     `function` must rebuild its graph from the inputs on every call; a tensor output is summed.
@@ -50,12 +49,13 @@ def gradcheck(function: Callable[..., Node], inputs: Sequence[Node],
     autograd = [np.array(leaf.grad, dtype=np.float64) for leaf in inputs]
     for leaf, grad in zip(inputs, saved):
         leaf.grad = grad
-    return [LeafCheck(k, autograd[k], numeric, relative_error(autograd[k], numeric))
-            for k, numeric in enumerate(_numeric_gradients(function, inputs, epsilon))]
+    return [
+        LeafCheck(k, autograd[k], numeric, relative_error(autograd[k], numeric))
+        for k, numeric in enumerate(_numeric_gradients(function, inputs, epsilon))
+    ]
 
 
-def _numeric_gradients(function: Callable[..., Node], inputs: Sequence[Node],
-                       epsilon: float) -> list[np.ndarray]:
+def _numeric_gradients(function: Callable[..., Node], inputs: Sequence[Node], epsilon: float) -> list[np.ndarray]:
     def total() -> float:
         return float(np.sum(function(*inputs).data))
 
@@ -71,8 +71,7 @@ def _numeric_gradients(function: Callable[..., Node], inputs: Sequence[Node],
     return results
 
 
-def _central(leaf: Node, position: tuple[int, ...] | None, total: Callable[[], float],
-             epsilon: float) -> float:
+def _central(leaf: Node, position: tuple[int, ...] | None, total: Callable[[], float], epsilon: float) -> float:
     original = leaf.data if position is None else leaf.data[position]
     step = epsilon * max(1.0, abs(original))
     values = []

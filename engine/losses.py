@@ -24,8 +24,10 @@ def _mse_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
     difference = node._saved
     # ∂/∂prediction = 2·(prediction - target)/n, broadcast back to each input's shape
     slope = (float(g) if g.ndim == 0 else g) * (2.0 / difference.size) * difference
-    return (unbroadcast(slope, prediction.data.shape),
-            None if target._op == "const" else unbroadcast(-slope, target.data.shape))
+    return (
+        unbroadcast(slope, prediction.data.shape),
+        None if target._op == "const" else unbroadcast(-slope, target.data.shape),
+    )
 
 
 def cross_entropy(logits: Tensor, targets: Any) -> Tensor:

@@ -67,8 +67,11 @@ def narrate(document: dict[str, Any]) -> list[str]:
         spec = OPS[node["op"]]
         if step["pass"] == "forward":
             does = spec.does.format(*_labels(document, node))
-            value = (f"; its value is {display_number(node['value'])}" if scalar
-                     else f"; its shape is {tuple(node['shape'])}")
+            value = (
+                f"; its value is {display_number(node['value'])}"
+                if scalar
+                else f"; its shape is {tuple(node['shape'])}"
+            )
             sentences.append(f"Forward: {node['label']} {does}{value}.")
         elif step.get("seed"):
             sentences.append(f"Backward starts at the output: the gradient of {out} with respect to itself is 1.")
@@ -77,23 +80,34 @@ def narrate(document: dict[str, Any]) -> list[str]:
     return sentences
 
 
-def _edge_sentence(document: dict[str, Any], step: dict[str, Any], spec: Any, out: str,
-                   parts_of: dict[int, int], seen: dict[int, int], scalar: bool) -> str:
+def _edge_sentence(
+    document: dict[str, Any],
+    step: dict[str, Any],
+    spec: Any,
+    out: str,
+    parts_of: dict[int, int],
+    seen: dict[int, int],
+    scalar: bool,
+) -> str:
     nodes = document["nodes"]
     node, child = nodes[step["node"]], nodes[step["input"]]
     rule = spec.rule.format(*_labels(document, node))
     seen[step["input"]] = seen.get(step["input"], 0) + 1
     if scalar:
-        text = (f"{rule} So ∂{out}/∂{child['label']} receives {_operand(step['upstream'])} × "
-                f"{_operand(step['local'])} = {display_number(step['contribution'])}.")
+        text = (
+            f"{rule} So ∂{out}/∂{child['label']} receives {_operand(step['upstream'])} × "
+            f"{_operand(step['local'])} = {display_number(step['contribution'])}."
+        )
     else:
         text = f"{rule} So ∂{out}/∂{child['label']} receives an array of shape {tuple(child['shape'])}."
     total = parts_of[step["input"]]
     if total > 1:
         k = seen[step["input"]]
-        text += (f" {child['label']} feeds {total} nodes, so its gradient is the sum of {total} contributions"
-                 + (f": this is number {k}, and the sum so far is {display_number(step['grad'])}." if scalar
-                    else f": this is number {k}."))
+        text += f" {child['label']} feeds {total} nodes, so its gradient is the sum of {total} contributions" + (
+            f": this is number {k}, and the sum so far is {display_number(step['grad'])}."
+            if scalar
+            else f": this is number {k}."
+        )
     return text
 
 

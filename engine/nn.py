@@ -40,8 +40,9 @@ class Module:
 class Neuron(Module):
     """act(w·x + b) over scalar Values; `nonlin=False` makes it linear, as in micrograd."""
 
-    def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu",
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, nin: int, nonlin: bool = True, activation: str = "relu", rng: random.Random | None = None
+    ) -> None:
         _check_activation(activation)
         uniform = (rng or random).uniform
         self.w = [Value(uniform(-1, 1), name=f"w{i}") for i in range(nin)]
@@ -88,14 +89,16 @@ class MLP(Module):
     Nodes are filed under groups "mlp/layer<i>/neuron<j>", so a trace of it can be folded.
     """
 
-    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, nin: int, nouts: Sequence[int], activation: str = "relu", rng: random.Random | None = None
+    ) -> None:
         sizes = [nin, *nouts]
         self.layers = []
         for i in range(len(nouts)):
             with group("mlp"), group(f"layer{i + 1}"):
-                self.layers.append(Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1,
-                                         activation=activation, rng=rng))
+                self.layers.append(
+                    Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, activation=activation, rng=rng)
+                )
 
     def __call__(self, x: Sequence[Any]) -> Any:
         for i, layer in enumerate(self.layers):
@@ -113,8 +116,7 @@ class MLP(Module):
 class Dense(Module):
     """act(x @ W + b) on tensors: one matmul node, one bias node, one activation node."""
 
-    def __init__(self, nin: int, nout: int, activation: str = "tanh",
-                 rng: np.random.Generator | None = None) -> None:
+    def __init__(self, nin: int, nout: int, activation: str = "tanh", rng: np.random.Generator | None = None) -> None:
         _check_activation(activation)
         rng = rng or np.random.default_rng()
         bound = 1.0 / np.sqrt(nin)
@@ -139,8 +141,9 @@ class TensorMLP(Module):
     `np.random.default_rng(seed)` to make them reproducible.
     """
 
-    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "tanh",
-                 rng: np.random.Generator | None = None) -> None:
+    def __init__(
+        self, nin: int, nouts: Sequence[int], activation: str = "tanh", rng: np.random.Generator | None = None
+    ) -> None:
         rng = rng or np.random.default_rng()
         sizes = [nin, *nouts]
         self.layers = []

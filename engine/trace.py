@@ -68,8 +68,13 @@ class Trace:
             self.inputs: list[list[int]] = []
             for node in self.nodes:  # plain loops: comprehensions cost a call each on 3.11
                 prev = node._prev
-                self.inputs.append([index[id(prev[0])], index[id(prev[1])]] if len(prev) == 2
-                                   else [index[id(child)] for child in prev] if prev else [])
+                self.inputs.append(
+                    [index[id(prev[0])], index[id(prev[1])]]
+                    if len(prev) == 2
+                    else [index[id(child)] for child in prev]
+                    if prev
+                    else []
+                )
             self.labels = _labels(self.nodes)
             if self.is_tensor:
                 from .trace_tensor import tensor_steps
@@ -84,21 +89,36 @@ class Trace:
             nodes = list(map(self._node_dict, range(len(self.nodes))))
         used = sorted({node._op for node in self.nodes})
         ops = {op: {"formula": OPS[op].formula, "local": list(OPS[op].local)} for op in used}
-        return {"version": TRACE_VERSION, "kind": "tensor" if self.is_tensor else "scalar",
-                "output": len(self.nodes) - 1, "ops": ops, "nodes": nodes, "steps": self.steps}
+        return {
+            "version": TRACE_VERSION,
+            "kind": "tensor" if self.is_tensor else "scalar",
+            "output": len(self.nodes) - 1,
+            "ops": ops,
+            "nodes": nodes,
+            "steps": self.steps,
+        }
 
     def _node_dict(self, i: int) -> dict[str, Any]:
         node = self.nodes[i]
         value, grad = node.data, self.grads[i]
         # the common case inline: finite Python floats are already JSON (x - x is 0.0 only when finite)
-        if value.__class__ is float and value - value == 0.0 and (
-                grad is None or grad.__class__ is float and grad - grad == 0.0):
+        if (
+            value.__class__ is float
+            and value - value == 0.0
+            and (grad is None or grad.__class__ is float and grad - grad == 0.0)
+        ):
             value_finite = grad_finite = True
         else:
             value, value_finite = encode_any(value)
             grad, grad_finite = encode_any(grad)
-        entry: dict[str, Any] = {"id": i, "op": node._op, "label": self.labels[i], "inputs": self.inputs[i],
-                                 "value": value, "grad": grad}
+        entry: dict[str, Any] = {
+            "id": i,
+            "op": node._op,
+            "label": self.labels[i],
+            "inputs": self.inputs[i],
+            "value": value,
+            "grad": grad,
+        }
         if self.is_tensor:
             entry["shape"] = list(np.shape(node.data))
         if not (value_finite and grad_finite):
@@ -117,8 +137,10 @@ class Trace:
     def numbers_by_node(self) -> list[int]:
         """How many numbers the trace document holds for each node: its value and gradient, and the
         arrays of the backward steps into it. What a trace costs to send grows with their sum."""
-        counts = [int(np.size(node.data)) + (0 if grad is None else int(np.size(grad)))
-                  for node, grad in zip(self.nodes, self.grads)]
+        counts = [
+            int(np.size(node.data)) + (0 if grad is None else int(np.size(grad)))
+            for node, grad in zip(self.nodes, self.grads)
+        ]
         for step in self.steps:
             if "input" in step:
                 counts[step["input"]] += sum(_count(step[key]) for key in ("upstream", "contribution", "grad"))
@@ -170,11 +192,19 @@ def _scalar_steps(t: Trace) -> tuple[list[Any], list[dict[str, Any]]]:
             grads[j] = total
             name = labels[j]
             # finite floats are JSON as they are (x - x is 0.0 exactly when x is finite)
-            append({"pass": "backward", "node": i, "input": j, "slot": slot, "upstream": up,
+            append(
+                {
+                    "pass": "backward",
+                    "node": i,
+                    "input": j,
+                    "slot": slot,
+                    "upstream": up,
                     "local": local if local - local == 0.0 else encode(local),
                     "contribution": contribution if contribution - contribution == 0.0 else encode(contribution),
                     "grad": total if total - total == 0.0 else encode(total),
-                    "text": f"∂{out}/∂{name}{head}{name}"})
+                    "text": f"∂{out}/∂{name}{head}{name}",
+                }
+            )
     return grads, steps
 
 

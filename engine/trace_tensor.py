@@ -49,8 +49,15 @@ def tensor_steps(t: Trace) -> tuple[list[Any], list[dict[str, Any]]]:
     out = labels[last]
     grads: list[Any] = [None] * len(nodes)
     grads[last] = np.ones_like(nodes[last].data)
-    steps.append({"pass": "backward", "node": last, "seed": True, "grad": reference(last),
-                  "text": f"∂{out}/∂{out} = 1 (for every element)"})
+    steps.append(
+        {
+            "pass": "backward",
+            "node": last,
+            "seed": True,
+            "grad": reference(last),
+            "text": f"∂{out}/∂{out} = 1 (for every element)",
+        }
+    )
     remaining = [0] * len(nodes)  # contributions still to come into each node
     for i, node in enumerate(nodes):
         for child, j in zip(node._prev, t.inputs[i]):
@@ -73,13 +80,20 @@ def tensor_steps(t: Trace) -> tuple[list[Any], list[dict[str, Any]]]:
             final = remaining[j] == 0
             rule = OPS[node._op].local[slot].format(*input_labels, out=parent)
             name = labels[j]
-            steps.append({
-                "pass": "backward", "node": i, "input": j, "slot": slot, "rule": rule,
-                "upstream": reference(i), "local": None,
-                "contribution": reference(j) if final and first else step_array(contribution),
-                "grad": reference(j) if final else step_array(holder.grad),
-                "text": f"∂{out}/∂{name} += ∂{out}/∂{parent} · ∂{parent}/∂{name}",
-            })
+            steps.append(
+                {
+                    "pass": "backward",
+                    "node": i,
+                    "input": j,
+                    "slot": slot,
+                    "rule": rule,
+                    "upstream": reference(i),
+                    "local": None,
+                    "contribution": reference(j) if final and first else step_array(contribution),
+                    "grad": reference(j) if final else step_array(holder.grad),
+                    "text": f"∂{out}/∂{name} += ∂{out}/∂{parent} · ∂{parent}/∂{name}",
+                }
+            )
     return grads, steps
 
 
@@ -99,10 +113,19 @@ def step_array(array: Any) -> Any:
         return encode_any(array)[0]
     data = np.asarray(array, dtype=np.float64)
     finite = data[np.isfinite(data)]
-    extremes = (encode_number(float(finite.min())), encode_number(float(finite.max())),
-                encode_number(float(finite.mean()))) if finite.size else (None, None, None)
-    return {"summary": True, "shape": list(data.shape), "min": extremes[0], "max": extremes[1],
-            "mean": extremes[2], "nonfinite": int(data.size - finite.size)}
+    extremes = (
+        (encode_number(float(finite.min())), encode_number(float(finite.max())), encode_number(float(finite.mean())))
+        if finite.size
+        else (None, None, None)
+    )
+    return {
+        "summary": True,
+        "shape": list(data.shape),
+        "min": extremes[0],
+        "max": extremes[1],
+        "mean": extremes[2],
+        "nonfinite": int(data.size - finite.size),
+    }
 
 
 def step_arrays(t: Trace, index: int) -> dict[str, Any]:
@@ -127,6 +150,12 @@ def step_arrays(t: Trace, index: int) -> dict[str, Any]:
             accumulate(holder, contribution, grads[k])
             grads[target] = holder.grad
             if k == i and s == slot:
-                return {"step": index, "node": i, "input": j, "upstream": encode_any(grads[i])[0],
-                        "contribution": encode_any(contribution)[0], "grad": encode_any(holder.grad)[0]}
+                return {
+                    "step": index,
+                    "node": i,
+                    "input": j,
+                    "upstream": encode_any(grads[i])[0],
+                    "contribution": encode_any(contribution)[0],
+                    "grad": encode_any(holder.grad)[0],
+                }
     raise IndexError(index)

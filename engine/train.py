@@ -64,8 +64,14 @@ class History:
     flagged: str | None = None
 
 
-def train(loss_fn: Callable[[], Node], optimizer: SGD, steps: int, record_params: bool = True,
-          zero_grad: bool = True, record: Container[int] | None = None) -> History:
+def train(
+    loss_fn: Callable[[], Node],
+    optimizer: SGD,
+    steps: int,
+    record_params: bool = True,
+    zero_grad: bool = True,
+    record: Container[int] | None = None,
+) -> History:
     """Run `steps` steps of forward, backward, update; stop at the first non-finite loss or gradient.
 
     With zero_grad=False the gradients are zeroed once, before the first step, and then pile up from

@@ -37,8 +37,13 @@ class Program:
         return Trace(self.output)
 
 
-def run(source: str, values: Mapping[str, Any] | None = None, *, limits: Limits = DEFAULT_LIMITS,
-        reuse: Mapping[str, Node] | None = None) -> Program:
+def run(
+    source: str,
+    values: Mapping[str, Any] | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    reuse: Mapping[str, Node] | None = None,
+) -> Program:
     """Parse `source`, override leaf inputs with `values`, and build the graph; SourceError if it can't.
 
     `reuse` maps input names to leaves of an earlier run: the new graph is built on those very nodes, so
@@ -52,7 +57,6 @@ def run(source: str, values: Mapping[str, Any] | None = None, *, limits: Limits 
         output = builder.run(statements)
     trainable = list(dict.fromkeys(builder.trainable))
     return Program(source, output, builder.leaves, tensor_mode, trainable, builder.work)
-
 
 
 def sections(source: str) -> list[tuple[int, str]]:
@@ -75,5 +79,3 @@ def _has_array(expr: Expr) -> bool:
             return True
         stack.extend(node.args)
     return False
-
-

@@ -21,8 +21,10 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 PARAM = "param"  # `w = param(0.5)`: a trainable input
 # name -> (number of arguments, works on scalars, the op)
 FUNCTIONS: dict[str, tuple[int, bool, Callable[..., Node]]] = {
-    **{name: (1, True, getattr(ops, name)) for name in
-       ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs")},
+    **{
+        name: (1, True, getattr(ops, name))
+        for name in ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs")
+    },
     "max": (2, True, ops.maximum),
     "min": (2, True, ops.minimum),
     "sum": (1, False, lambda x: x.sum()),
@@ -33,8 +35,12 @@ FUNCTIONS: dict[str, tuple[int, bool, Callable[..., Node]]] = {
     "cross_entropy": (2, False, cross_entropy),
 }
 BINARY: dict[str, Callable[[Any, Any], Node]] = {
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b, "**": lambda a, b: a**b, "@": lambda a, b: a @ b,
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+    "@": lambda a, b: a @ b,
 }
 OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "raise", "@": "matrix-multiply"}
 Values = Mapping[str, Any]
@@ -47,8 +53,14 @@ def _error(kind: str, message: str, span: Span) -> SourceError:
 class Builder:
     """Evaluates statements in order; names bind to the node of their latest assignment."""
 
-    def __init__(self, limits: Limits, values: Values, tensor_mode: bool,
-                 sections: list[tuple[int, str]] | None = None, reuse: Mapping[str, Node] | None = None) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        values: Values,
+        tensor_mode: bool,
+        sections: list[tuple[int, str]] | None = None,
+        reuse: Mapping[str, Node] | None = None,
+    ) -> None:
         self.limits = limits
         self.values = dict(values)
         self.reuse = dict(reuse or {})  # leaves that already exist: rebuilding on them keeps their .grad
@@ -69,8 +81,12 @@ class Builder:
         unknown = sorted(set(self.values) - set(self.leaves))
         if unknown:
             shown = unknown[0][:40].encode("utf-8", "backslashreplace").decode("utf-8")  # may be any text
-            raise SourceError("unknown-input", f"'{shown}' is not an input of this program: inputs are "
-                              f"names assigned a number, such as x = 2", 1, 1)
+            raise SourceError(
+                "unknown-input",
+                f"'{shown}' is not an input of this program: inputs are names assigned a number, such as x = 2",
+                1,
+                1,
+            )
         assert output is not None
         return output
 
@@ -127,8 +143,7 @@ class Builder:
         data = self.literal(expr)
         if name in self.values:
             data = self.override(name, self.values[name], np.shape(data), expr.span)
-        node = self.make(lambda: Tensor(data, name=name) if self.tensor_mode else Value(data, name=name),
-                         expr.span)
+        node = self.make(lambda: Tensor(data, name=name) if self.tensor_mode else Value(data, name=name), expr.span)
         node._op = "leaf"
         self.leaves[name] = node
         return node
@@ -149,14 +164,17 @@ class Builder:
     def make(self, create: Callable[[], Node], span: Span) -> Node:
         self.count += 1
         if self.count > self.limits.max_nodes:
-            raise _error("too-many-nodes", f"the graph would have more than {self.limits.max_nodes:,} nodes",
-                         span)
+            raise _error("too-many-nodes", f"the graph would have more than {self.limits.max_nodes:,} nodes", span)
         node = create()
         size = np.size(node.data)
         self.elements += size
         if self.elements > self.limits.max_total_elements:
-            raise _error("too-many-numbers", f"by here the program's values hold {self.elements:,} numbers in all; "
-                         f"the limit is {self.limits.max_total_elements:,}", span)
+            raise _error(
+                "too-many-numbers",
+                f"by here the program's values hold {self.elements:,} numbers in all; "
+                f"the limit is {self.limits.max_total_elements:,}",
+                span,
+            )
         # measured on a 2-core machine: ~30 µs a node (parse, build, backward), ~30 ns an element of an
         # elementwise op, ~1 ns a product of a matrix multiply (forward and both backward products)
         self.work += 30_000 + 30 * size + (size * _inner_size(node) if node._op == "matmul" else 0)
@@ -180,8 +198,8 @@ class Builder:
                 pending.extend((arg, False) for arg in reversed(expr.args))
             else:
                 count = len(expr.args)
-                args = results[len(results) - count:]
-                del results[len(results) - count:]
+                args = results[len(results) - count :]
+                del results[len(results) - count :]
                 results.append(self.apply(expr, args))
         return results[0]
 
@@ -230,24 +248,32 @@ class Builder:
         except ValueError:
             raise _error("shape-mismatch", f"cannot {OP_WORDS[expr.text]} shapes {a} and {b}", expr.span) from None
         if math.prod(shape) > self.limits.max_tensor_elements:
-            raise _error("too-large", f"the result would have {math.prod(shape):,} elements; the limit is "
-                         f"{self.limits.max_tensor_elements:,}", expr.span)
+            raise _error(
+                "too-large",
+                f"the result would have {math.prod(shape):,} elements; the limit is "
+                f"{self.limits.max_tensor_elements:,}",
+                expr.span,
+            )
 
     def check_call(self, expr: Expr) -> None:
         if expr.text == PARAM:
-            raise _error("syntax", "param(...) marks a trainable input on its own line, as in w = param(0.5)",
-                         expr.span)
+            raise _error(
+                "syntax", "param(...) marks a trainable input on its own line, as in w = param(0.5)", expr.span
+            )
         if expr.text not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
-            raise _error("unknown-function", f"there is no function '{expr.text}'; the functions are {known}",
-                         expr.span)
+            raise _error(
+                "unknown-function", f"there is no function '{expr.text}'; the functions are {known}", expr.span
+            )
         arity, scalar_ok, _ = FUNCTIONS[expr.text]
         if len(expr.args) != arity:
-            raise _error("wrong-arguments", f"{expr.text} takes {arity} argument{'s' * (arity > 1)}, "
-                         f"got {len(expr.args)}", expr.span)
+            raise _error(
+                "wrong-arguments",
+                f"{expr.text} takes {arity} argument{'s' * (arity > 1)}, got {len(expr.args)}",
+                expr.span,
+            )
         if not scalar_ok and not self.tensor_mode:
-            raise _error("needs-tensor", f"{expr.text} works on vectors and matrices; this program has none",
-                         expr.span)
+            raise _error("needs-tensor", f"{expr.text} works on vectors and matrices; this program has none", expr.span)
 
     def call(self, expr: Expr, args: list[Node]) -> Node:
         function = FUNCTIONS[expr.text][2]
@@ -273,12 +299,18 @@ class Builder:
         shapes = [np.shape(row) for row in rows]
         for item, shape in zip(expr.args, shapes):
             if shape != shapes[0]:
-                raise _error("ragged-array", f"every row must have the shape of the first, {shapes[0]}; "
-                             f"this one has {shape}", item.span)
+                raise _error(
+                    "ragged-array",
+                    f"every row must have the shape of the first, {shapes[0]}; this one has {shape}",
+                    item.span,
+                )
         data = np.array(rows, dtype=np.float64)
         if data.size > self.limits.max_tensor_elements:
-            raise _error("too-large", f"this literal has {data.size:,} numbers; the limit is "
-                         f"{self.limits.max_tensor_elements:,}", expr.span)
+            raise _error(
+                "too-large",
+                f"this literal has {data.size:,} numbers; the limit is {self.limits.max_tensor_elements:,}",
+                expr.span,
+            )
         return data
 
 

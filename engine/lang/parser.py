@@ -21,8 +21,7 @@ class Span:
     end_column: int
 
     def to_dict(self) -> dict[str, int]:
-        return {"line": self.line, "column": self.column, "end_line": self.end_line,
-                "end_column": self.end_column}
+        return {"line": self.line, "column": self.column, "end_line": self.end_line, "end_column": self.end_column}
 
 
 @dataclass(frozen=True)
@@ -84,13 +83,17 @@ class _Parser:
                 continue
             if len(statements) == self.limits.max_statements:
                 token = self.peek()
-                raise SourceError("too-many-statements",
-                                  f"a program may have at most {self.limits.max_statements} statements",
-                                  token.line, token.column)
+                raise SourceError(
+                    "too-many-statements",
+                    f"a program may have at most {self.limits.max_statements} statements",
+                    token.line,
+                    token.column,
+                )
             statements.append(self.statement())
         if not statements:
-            raise SourceError("empty-program", "the program is empty: write an expression such as "
-                              "f = (x + y) * z", 1, 1)
+            raise SourceError(
+                "empty-program", "the program is empty: write an expression such as f = (x + y) * z", 1, 1
+            )
         return statements
 
     def statement(self) -> Statement:
@@ -102,8 +105,11 @@ class _Parser:
         value = self.expression(0)
         token = self.peek()
         if token.kind not in ("newline", "end"):
-            message = ("'=' assigns only to a name" if token.text == "=" else
-                       f"expected the end of the line, found {_describe(token)}")
+            message = (
+                "'=' assigns only to a name"
+                if token.text == "="
+                else f"expected the end of the line, found {_describe(token)}"
+            )
             raise SourceError("syntax", message, token.line, token.column)
         return Statement(target, target_span, value)
 
@@ -111,8 +117,9 @@ class _Parser:
         self.depth += 1
         if self.depth > self.limits.max_depth:
             token = self.peek()
-            raise SourceError("too-deep", f"expressions may nest at most {self.limits.max_depth} deep",
-                              token.line, token.column)
+            raise SourceError(
+                "too-deep", f"expressions may nest at most {self.limits.max_depth} deep", token.line, token.column
+            )
         left = self.prefix()
         while True:
             token = self.peek()
@@ -143,8 +150,9 @@ class _Parser:
             return inner
         if token.kind == "op" and token.text == "[":
             return self.array(token)
-        raise SourceError("syntax", f"expected a number, a name or '(', found {_describe(token)}",
-                          token.line, token.column)
+        raise SourceError(
+            "syntax", f"expected a number, a name or '(', found {_describe(token)}", token.line, token.column
+        )
 
     def call(self, name: Token) -> Expr:
         self.advance()  # (

@@ -31,6 +31,7 @@ def test_engine_imports_only_the_standard_library_and_numpy() -> None:
 def test_engine_never_calls_pythons_evaluator() -> None:
     for path in sorted(ENGINE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        calls = {node.func.id for node in ast.walk(tree)
-                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        calls = {
+            node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        }
         assert not calls & {"eval", "exec", "compile", "__import__"}, path.name

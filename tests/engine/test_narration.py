@@ -33,11 +33,14 @@ def test_every_op_has_a_forward_phrase_and_every_gate_a_backward_rule() -> None:
             assert spec.rule.endswith("."), name
 
 
-@pytest.mark.parametrize("source", [
-    "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z",
-    "a = 3\nb = -2\nf = max(a * b, a + b) / 2 - min(a, 1) ** 2",
-    "x = 0.7\nf = sigmoid(tanh(x) * exp(x)) + log(sqrt(abs(x))) - sin(x) * cos(x) + relu(-x)",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z",
+        "a = 3\nb = -2\nf = max(a * b, a + b) / 2 - min(a, 1) ** 2",
+        "x = 0.7\nf = sigmoid(tanh(x) * exp(x)) + log(sqrt(abs(x))) - sin(x) * cos(x) + relu(-x)",
+    ],
+)
 def test_backward_sentences_carry_the_numbers_of_their_fields(source: str) -> None:
     document = run(source).trace().to_dict()
     sentences = narrate(document)
@@ -74,7 +77,7 @@ def test_tensor_steps_are_narrated_with_shapes() -> None:
 def test_narrated_numbers_have_at_most_four_significant_digits_and_a_real_minus() -> None:
     source = "w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\nf = 1 / (1 + exp(-(w0 * x0 + w1 * x1 + w2)))"
     sentences = narrate(run(source).trace().to_dict())
-    assert ("So ∂f/∂x0 receives 0.1966 × 2 = 0.3932." in sentences[-1])
+    assert "So ∂f/∂x0 receives 0.1966 × 2 = 0.3932." in sentences[-1]
     numbers = [number for sentence in sentences for number in NUMBER.findall(sentence)]
     assert max(map(significant_digits, numbers)) == 4
     for sentence in sentences:
@@ -82,12 +85,28 @@ def test_narrated_numbers_have_at_most_four_significant_digits_and_a_real_minus(
             assert not any("-" in text for text in part)  # the real minus sign, as the screen shows it
 
 
-@pytest.mark.parametrize(("x", "text"), [
-    (0.19661193324148188, "0.1966"), (-4.0, f"{MINUS}4"), (3, "3"), (-0.0, "0"), (0.0, "0"),
-    (12345.6, "12350"), (99999.5, "100000"), (100000.0, "1e+5"), (-123456.0, f"{MINUS}1.235e+5"),
-    (0.001, "0.001"), (0.00099996, f"1e{MINUS}3"), (-1.5e-4, f"{MINUS}1.5e{MINUS}4"),
-    (12.125, "12.13"), (-12.125, f"{MINUS}12.13"),  # exact ties round away from zero, as toPrecision does
-    (float("inf"), "∞"), ("-inf", f"{MINUS}∞"), ("nan", "NaN"), (float("nan"), "NaN"),
-])
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (0.19661193324148188, "0.1966"),
+        (-4.0, f"{MINUS}4"),
+        (3, "3"),
+        (-0.0, "0"),
+        (0.0, "0"),
+        (12345.6, "12350"),
+        (99999.5, "100000"),
+        (100000.0, "1e+5"),
+        (-123456.0, f"{MINUS}1.235e+5"),
+        (0.001, "0.001"),
+        (0.00099996, f"1e{MINUS}3"),
+        (-1.5e-4, f"{MINUS}1.5e{MINUS}4"),
+        (12.125, "12.13"),
+        (-12.125, f"{MINUS}12.13"),  # exact ties round away from zero, as toPrecision does
+        (float("inf"), "∞"),
+        ("-inf", f"{MINUS}∞"),
+        ("nan", "NaN"),
+        (float("nan"), "NaN"),
+    ],
+)
 def test_display_number_reads_as_format_js_formats(x: float | str, text: str) -> None:
     assert display_number(x) == text

@@ -46,8 +46,7 @@ def build(tree: Any, env: dict[str, Any], table: int) -> Any:
 
 
 @given(trees, points, points, points)
-def test_random_expression_trees_agree_with_finite_differences(tree: Any, x: float, y: float,
-                                                               z: float) -> None:
+def test_random_expression_trees_agree_with_finite_differences(tree: Any, x: float, y: float, z: float) -> None:
     leaves_ = {"x": Value(x), "y": Value(y), "z": Value(z)}
     out = build(tree, leaves_, 0)
     out.backward()

@@ -26,8 +26,9 @@ def cs231n_circuit() -> Value:
 
 
 def sigmoid_neuron() -> Value:
-    w0, x0, w1, x1, w2 = (Value(v, name=n) for v, n in
-                          [(2.0, "w0"), (-1.0, "x0"), (-3.0, "w1"), (-2.0, "x1"), (-3.0, "w2")])
+    w0, x0, w1, x1, w2 = (
+        Value(v, name=n) for v, n in [(2.0, "w0"), (-1.0, "x0"), (-3.0, "w1"), (-2.0, "x1"), (-3.0, "w2")]
+    )
     return 1 / (1 + (-(w0 * x0 + w1 * x1 + w2)).exp())
 
 
@@ -93,7 +94,12 @@ def test_cs231n_circuit_gives_the_textbook_numbers() -> None:
     document = trace(cs231n_circuit()).to_dict()
     by_name = {node["name"]: node for node in document["nodes"]}
     assert {n: (by_name[n]["value"], by_name[n]["grad"]) for n in "xyzqf"} == {
-        "x": (-2, -4), "y": (5, -4), "z": (-4, 3), "q": (3, -4), "f": (-12, 1)}
+        "x": (-2, -4),
+        "y": (5, -4),
+        "z": (-4, 3),
+        "q": (3, -4),
+        "f": (-12, 1),
+    }
     texts = [step["text"] for step in document["steps"]]
     assert "q = x + y = (-2) + 5 = 3" in texts
     edge = next(s for s in document["steps"] if s["text"] == "∂f/∂x += ∂f/∂q · ∂q/∂x")
@@ -109,11 +115,16 @@ def test_steps_play_forward_in_topological_order_then_backward_from_the_seed() -
     forward = [s for s in steps if s["pass"] == "forward"]
     assert [s["node"] for s in forward] == list(range(len(nodes)))
     first_backward = steps[len(forward)]
-    assert first_backward == {"pass": "backward", "node": document["output"], "seed": True, "grad": 1.0,
-                              "text": f"∂{nodes[-1]['label']}/∂{nodes[-1]['label']} = 1"}
+    assert first_backward == {
+        "pass": "backward",
+        "node": document["output"],
+        "seed": True,
+        "grad": 1.0,
+        "text": f"∂{nodes[-1]['label']}/∂{nodes[-1]['label']} = 1",
+    }
     for node in nodes:
         assert all(i < node["id"] for i in node["inputs"])
-    consumers = [s["node"] for s in steps[len(forward) + 1:]]
+    consumers = [s["node"] for s in steps[len(forward) + 1 :]]
     assert consumers == sorted(consumers, reverse=True)
 
 
@@ -140,8 +151,9 @@ def test_nonfinite_values_are_spelled_out_and_flagged() -> None:
     flagged = [node for node in document["nodes"] if "flags" in node]
     assert flagged
     assert any(node["value"] in ("inf", "-inf", "nan") for node in flagged)
-    assert all(isinstance(node["value"], (float, int)) or node["value"] in ("inf", "-inf", "nan")
-               for node in document["nodes"])
+    assert all(
+        isinstance(node["value"], (float, int)) or node["value"] in ("inf", "-inf", "nan") for node in document["nodes"]
+    )
 
 
 def test_same_program_gives_the_same_document() -> None:

@@ -17,9 +17,20 @@ def test_short_coverage_guided_fuzz_run_finds_no_crash(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(HERE / "corpus", corpus)
     result = subprocess.run(
-        [sys.executable, "-m", "tests.engine.lang.fuzz_parser", str(corpus), "-runs=4000", "-max_len=300",
-         "-seed=1", "-timeout=5"],
-        cwd=HERE.parents[2], capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "tests.engine.lang.fuzz_parser",
+            str(corpus),
+            "-runs=4000",
+            "-max_len=300",
+            "-seed=1",
+            "-timeout=5",
+        ],
+        cwd=HERE.parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Done 4000 runs" in result.stderr

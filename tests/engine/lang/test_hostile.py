@@ -46,10 +46,10 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize(("source", "kind", "line", "column"), HOSTILE,
-                         ids=[f"{i}-{h[1]}" for i, h in enumerate(HOSTILE)])
-def test_hostile_input_gets_a_clear_error_at_its_position(source: str, kind: str, line: int,
-                                                          column: int) -> None:
+@pytest.mark.parametrize(
+    ("source", "kind", "line", "column"), HOSTILE, ids=[f"{i}-{h[1]}" for i, h in enumerate(HOSTILE)]
+)
+def test_hostile_input_gets_a_clear_error_at_its_position(source: str, kind: str, line: int, column: int) -> None:
     started = time.perf_counter()
     with pytest.raises(SourceError) as caught:
         run(source)
@@ -101,8 +101,7 @@ def test_float_exponent_towers_overflow_to_flagged_inf_in_well_under_a_milliseco
     assert elapsed < 1.0  # "no big-integer work"; the sub-millisecond figure is in bench/language_speed.py
 
 
-@pytest.mark.parametrize("source", ["f = log(0)", "f = 1/0", "f = sqrt(-1)", "f = exp(1000)",
-                                    "x = 0\nf = log(x) * x"])
+@pytest.mark.parametrize("source", ["f = log(0)", "f = 1/0", "f = sqrt(-1)", "f = exp(1000)", "x = 0\nf = log(x) * x"])
 def test_non_finite_results_are_flagged_never_raised(source: str) -> None:
     document = run(source).trace().to_dict()
     assert any("flags" in node for node in document["nodes"])
