@@ -1,58 +1,35 @@
-"""The language's functions as plain calls, for Values and Tensors alike: exp(x), maximum(a, b), ..."""
+"""The registry's ops as plain calls, for Values and Tensors alike: maximum(a, b), call("exp", x), ..."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .losses import cross_entropy, mse
 from .node import Node
 from .scalar import Value
 from .tensor import Tensor
 
-
-def exp(x: Any) -> Any:
-    return x.exp()
+_LOSSES = {"mse": mse, "cross_entropy": cross_entropy}
 
 
-def log(x: Any) -> Any:
-    return x.log()
-
-
-def tanh(x: Any) -> Any:
-    return x.tanh()
-
-
-def sigmoid(x: Any) -> Any:
-    return x.sigmoid()
-
-
-def relu(x: Any) -> Any:
-    return x.relu()
-
-
-def sin(x: Any) -> Any:
-    return x.sin()
-
-
-def cos(x: Any) -> Any:
-    return x.cos()
-
-
-def sqrt(x: Any) -> Any:
-    return x.sqrt()
-
-
-def abs(x: Any) -> Any:  # noqa: A001 - the language's name for it
-    return x.abs()
+def call(op: str, *arguments: Any) -> Any:
+    """The op named `op` applied to its arguments (nodes, then its constant if it takes one): a loss
+    function, or the method of the first argument, as in x.exp() or x.leaky_relu(0.01)."""
+    loss = _LOSSES.get(op)
+    if loss is not None:
+        return loss(*arguments)
+    first, *rest = arguments
+    return getattr(first, op)(*rest)
 
 
 def maximum(a: Any, b: Any) -> Any:
     """max(a, b) for Values or Tensors (elementwise); a number on the left is wrapped as a constant."""
-    return a.max(b) if isinstance(a, Node) else _lift(a, b).max(b)
+    return call("max", a if isinstance(a, Node) else _lift(a, b), b)
 
 
 def minimum(a: Any, b: Any) -> Any:
     """min(a, b) for Values or Tensors (elementwise); a number on the left is wrapped as a constant."""
-    return a.min(b) if isinstance(a, Node) else _lift(a, b).min(b)
+    return call("min", a if isinstance(a, Node) else _lift(a, b), b)
 
 
 def _lift(number: Any, like: Any) -> Node:

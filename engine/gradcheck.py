@@ -85,7 +85,7 @@ def _central(leaf: Node, position: tuple[int, ...] | None, total: Callable[[], f
         leaf.data = original
     else:
         leaf.data[position] = original
-    return (values[0] - values[1]) / (2 * step)
+    return float((values[0] - values[1]) / (2 * step))
 
 
 def _copy(grad: object) -> object:

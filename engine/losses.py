@@ -1,4 +1,4 @@
-"""Loss functions on tensors, each one fused op with a numerically stable forward and its gradient."""
+"""Loss functions on tensors, each one fused op with a numerically stable forward (its gradient is in engine/ops)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Array, Operand, Tensor, _tensor, unbroadcast
+from .ops import OPS, Array
+from .tensor import Operand, Tensor, _tensor
+
+_MSE_RULE, _CROSS_ENTROPY_RULE = OPS["mse"].vjp, OPS["cross_entropy"].vjp
 
 
 def mse(prediction: Tensor, target: Operand) -> Tensor:
@@ -14,20 +17,9 @@ def mse(prediction: Tensor, target: Operand) -> Tensor:
     target = _tensor(target)
     difference = prediction.data - target.data
     flat = difference.ravel()
-    node = Tensor(np.asarray(np.dot(flat, flat) / flat.size), (prediction, target), "mse", _mse_rule)
+    node = Tensor(np.asarray(np.dot(flat, flat) / flat.size), (prediction, target), "mse", _MSE_RULE)
     node._saved = difference
     return node
-
-
-def _mse_rule(node: Tensor, g: Array) -> tuple[Array, Array]:
-    prediction, target = node._prev
-    difference = node._saved
-    # ∂/∂prediction = 2·(prediction - target)/n, broadcast back to each input's shape
-    slope = (float(g) if g.ndim == 0 else g) * (2.0 / difference.size) * difference
-    return (
-        unbroadcast(slope, prediction.data.shape),
-        None if target._op == "const" else unbroadcast(-slope, target.data.shape),
-    )
 
 
 def cross_entropy(logits: Tensor, targets: Any) -> Tensor:
@@ -40,16 +32,9 @@ def cross_entropy(logits: Tensor, targets: Any) -> Tensor:
     shifted = x - np.max(x, axis=1, keepdims=True)
     log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     loss = -np.sum(probabilities * log_softmax) / x.shape[0]
-    node = Tensor(np.asarray(loss), (logits,), "cross_entropy", _cross_entropy_rule)
+    node = Tensor(np.asarray(loss), (logits,), "cross_entropy", _CROSS_ENTROPY_RULE)
     node._saved = (probabilities, log_softmax)
     return node
-
-
-def _cross_entropy_rule(node: Tensor, g: Array) -> tuple[Array]:
-    probabilities, log_softmax = node._saved
-    # ∂/∂logits = (softmax - target) / N
-    slope = g * (np.exp(log_softmax) - probabilities) / probabilities.shape[0]
-    return (slope.reshape(node._prev[0].data.shape),)
 
 
 def _target_distribution(targets: Any, shape: tuple[int, ...]) -> Array:

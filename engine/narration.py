@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .ops import OPS
+from .ops import OPS, Op
 
 MINUS = "\u2212"
 _SPELLED = {"inf": "∞", "-inf": f"{MINUS}∞", "nan": "NaN"}
@@ -48,8 +48,9 @@ def _operand(x: Any) -> str:
 
 
 def _labels(document: dict[str, Any], node: dict[str, Any]) -> list[str]:
+    """The inputs' labels, then the op's number argument (pow's constant exponent, leaky_relu's slope)."""
     labels = [document["nodes"][i]["label"] for i in node["inputs"]]
-    if node["op"] == "pow" and len(labels) == 1:
+    if "arg" in node and OPS[node["op"]].argument == "operand":
         labels.append(display_number(node["arg"]))
     return labels
 
@@ -83,7 +84,7 @@ def narrate(document: dict[str, Any]) -> list[str]:
 def _edge_sentence(
     document: dict[str, Any],
     step: dict[str, Any],
-    spec: Any,
+    spec: Op,
     out: str,
     parts_of: dict[int, int],
     seen: dict[int, int],

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .node import _current_group, group
+from .ops import ACTIVATIONS as REGISTERED
 from .scalar import Value
 from .tensor import Tensor
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+# The registry's activations (each with its default argument: leaky_relu's slope is 0.01), and none at all
+ACTIVATIONS = (*REGISTERED, "linear")
 
 
 def _activate(x: Any, activation: str) -> Any:
@@ -51,7 +53,8 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Any]) -> Value:
         act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        return _activate(act, self.activation)
+        out: Value = _activate(act, self.activation)
+        return out
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
@@ -163,7 +166,7 @@ class TensorMLP(Module):
                 x = layer(x)
         finally:
             _current_group[0] = outer
-        return x
+        return cast(Tensor, x)  # a layer's output is a Tensor, and there is at least one layer
 
     def parameters(self) -> list[Tensor]:
         """The weights and biases, layer by layer (the same list each call: the layers are fixed)."""

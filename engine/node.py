@@ -19,12 +19,18 @@ _current_group: list[str | None] = [None]
 class Node:
     """A value in the computation graph: its data, its gradient, and the inputs it was computed from."""
 
-    __slots__ = ("data", "grad", "_prev", "_op", "_order", "group", "_name", "_arg", "span")
+    __slots__ = ("data", "grad", "_prev", "_op", "_order", "group", "_name", "_arg", "span", "_saved")
 
     data: Any
     grad: Any
     _prev: tuple[Node, ...]
     _op: str
+    _order: int
+    group: str | None  # the group path it is filed under, e.g. "mlp/layer1/neuron3"
+    _name: str | None
+    _arg: Any
+    span: dict[str, int] | None  # where a program wrote it: line and column
+    _saved: Any  # what an op's backward rule keeps from its forward (the losses' intermediates)
 
     @property
     def name(self) -> str | None:
@@ -53,6 +59,10 @@ class Node:
     def is_leaf(self) -> bool:
         return not self._prev
 
+    def backward(self) -> None:
+        """Fill `.grad` of every node this one depends on with the derivative of this one."""
+        raise NotImplementedError
+
 
 def topological_order(root: Node) -> list[Node]:
     """Every node that `root` depends on, and `root` itself, inputs before the nodes that use them.
@@ -70,9 +80,10 @@ def topological_order(root: Node) -> list[Node]:
     return sorted(seen, key=_creation_order)
 
 
-def interior_order(root: Node) -> list[Node]:
-    """The non-leaf nodes `root` depends on, newest first: the reverse topological order that
-    backward() walks. (The walk's own order is nearly sorted already, which the sort exploits.)"""
+def interior_order(root: Node, cleared: Any) -> list[Node]:
+    """The nodes with inputs that `root` depends on, and `root` itself, newest first: the reverse
+    topological order that backward() walks. Each gradient but root's is set to `cleared` on the way
+    (one pass instead of two). The search's own order is nearly sorted already, which the sort exploits."""
     if not root._prev:
         return []
     seen = {root}
@@ -82,6 +93,7 @@ def interior_order(root: Node) -> list[Node]:
     while stack:
         for child in stack.pop()._prev:
             if child._prev and child not in seen:
+                child.grad = cleared
                 add(child)
                 push(child)
                 keep(child)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import tanh as _tanh
-from operator import attrgetter
 from typing import Union
 
 from . import numeric as m
-from .node import Node, _current_group, next_order
+from .backward import backward_walk, chain_rule
+from .node import Node, _current_group, interior_order, next_order
+from .ops import OPS, Op, power_slope
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -16,11 +18,16 @@ Operand = Union["Value", int, float]
 def _as_float(data: object) -> float:
     if isinstance(data, (str, bytes)) or not hasattr(data, "__float__"):
         raise TypeError(f"Value needs a real number, got {type(data).__name__}")
-    return float(data)  # type: ignore[arg-type]
+    return float(data)  # hasattr narrows `data` to an object with __float__
 
 
 class Value(Node):
-    """A scalar node that keeps ∂self/∂input for each input, so backward is upstream × local."""
+    """A scalar node that keeps ∂self/∂input for each input, so backward is upstream × local.
+
+    The ops written out below are the hot paths (a call through the registry costs ~100 ns an op);
+    tests/engine/test_registry.py checks each against its entry in engine/ops. Every other op's method
+    (log, sin, cos, sqrt, abs, max, min, …) is made from its registry entry at the end of this file.
+    """
 
     __slots__ = ("_local_a", "_local_b")
 
@@ -86,25 +93,11 @@ class Value(Node):
             # ∂(a^b)/∂a = b·a^(b-1) ; ∂(a^b)/∂b = a^b·ln a
             # (zero where the formula reads 0·∞ at a = 0 or b = 0, as PyTorch defines it)
             local_b = 0.0 if a == 0.0 and b >= 0.0 else out * m.log(a)
-            return Value(out, (self, other), "pow", _power_slope(a, b), local_b)
+            return Value(out, (self, other), "pow", power_slope(a, b), local_b)
         exponent = _as_float(other)
-        node = Value(m.power(self.data, exponent), (self,), "pow", _power_slope(self.data, exponent))
+        node = Value(m.power(self.data, exponent), (self,), "pow", power_slope(self.data, exponent))
         node._arg = exponent
         return node
-
-    def max(self, other: Operand) -> Value:
-        """max(a, b); at a tie the gradient is split evenly, as PyTorch's maximum does."""
-        other = other if isinstance(other, Value) else _const(other)
-        a, b = self.data, other.data
-        local = (1.0, 0.0) if a > b else (0.0, 1.0) if b > a else (0.5, 0.5)
-        return Value(a if a >= b else b, (self, other), "max", *local)
-
-    def min(self, other: Operand) -> Value:
-        """min(a, b); at a tie the gradient is split evenly, as PyTorch's minimum does."""
-        other = other if isinstance(other, Value) else _const(other)
-        a, b = self.data, other.data
-        local = (1.0, 0.0) if a < b else (0.0, 1.0) if b < a else (0.5, 0.5)
-        return Value(a if a <= b else b, (self, other), "min", *local)
 
     # -- numbers on the left ----------------------------------------------------------------------
 
@@ -144,24 +137,6 @@ class Value(Node):
         e = m.exp(self.data)
         return Value(e, (self,), "exp", e)
 
-    def log(self) -> Value:
-        return Value(m.log(self.data), (self,), "log", m.divide(1.0, self.data))
-
-    def sin(self) -> Value:
-        return Value(m.sin(self.data), (self,), "sin", m.cos(self.data))
-
-    def cos(self) -> Value:
-        return Value(m.cos(self.data), (self,), "cos", -m.sin(self.data))
-
-    def sqrt(self) -> Value:
-        r = m.sqrt(self.data)
-        return Value(r, (self,), "sqrt", m.divide(0.5, r))
-
-    def abs(self) -> Value:
-        return Value(abs(self.data), (self,), "abs", m.sign(self.data))
-
-    __abs__ = abs
-
     # -- backward ---------------------------------------------------------------------------------
 
     def backward(self) -> None:
@@ -170,46 +145,55 @@ class Value(Node):
         Intermediate gradients are recomputed from zero on each call; leaf gradients accumulate
         across calls, as in PyTorch — call `zero_grad()` (or set `.grad = 0`) between steps.
         """
-        order = _interior_zeroed(self)
+        order = interior_order(self, 0.0)
         self.grad = 1.0 if self._prev else self.grad + 1.0
-        for node in order:
-            upstream = node.grad
-            prev = node._prev
-            if len(prev) == 2:  # unrolled for the two common arities: this loop is the hot path
-                a, b = prev
-                a.grad += upstream * node._local_a
-                b.grad += upstream * node._local_b
-            else:
-                prev[0].grad += upstream * node._local_a
-
-
-_creation_order = attrgetter("_order")
-
-
-def _interior_zeroed(root: Value) -> list[Value]:
-    """node.interior_order(root) with each gradient zeroed on the way: one pass instead of two."""
-    if not root._prev:
-        return []
-    seen = {root}
-    stack = [root]
-    reached = [root]
-    add, push, keep = seen.add, stack.append, reached.append
-    while stack:
-        for child in stack.pop()._prev:
-            if child._prev and child not in seen:
-                child.grad = 0.0
-                add(child)
-                push(child)
-                keep(child)
-    reached.sort(key=_creation_order, reverse=True)
-    return reached
-
-
-def _power_slope(a: float, b: float) -> float:
-    """∂(a^b)/∂a = b·a^(b-1), taken as 0 when b = 0 (where the formula reads 0·∞ at a = 0)."""
-    return 0.0 if b == 0.0 else b * m.power(a, b - 1.0)
+        backward_walk(order, chain_rule)
 
 
 def _const(number: object) -> Value:
     """Wrap a plain number that appears in an expression as a constant leaf."""
     return Value(_as_float(number), (), "const")
+
+
+def _method(op: Op) -> Callable[..., Value]:
+    """The Value method of a registry entry: its scalar rule gives the value and the local derivatives."""
+    name, forward = op.name, op.scalar
+    assert forward is not None
+
+    def binary(self: Value, other: Operand) -> Value:
+        other = other if isinstance(other, Value) else _const(other)
+        value, local_a, local_b = forward(self.data, other.data)
+        return Value(value, (self, other), name, local_a, local_b)
+
+    def with_constant(self: Value, constant: Number | None = op.default) -> Value:
+        number = _as_float(constant)
+        value, local = forward(self.data, number)
+        node = Value(value, (self,), name, local)
+        node._arg = number
+        return node
+
+    def unary(self: Value) -> Value:
+        value, local = forward(self.data)
+        return Value(value, (self,), name, local)
+
+    method: Callable[..., Value]
+    if op.arity == 2:
+        method, inputs = binary, ["self", "other"]
+    elif op.argument == "operand":
+        method, inputs = with_constant, ["self", "constant"]
+    else:
+        method, inputs = unary, ["self"]
+    method.__name__, method.__qualname__ = name, f"Value.{name}"
+    method.__doc__ = f"{op.formula.format(*inputs)}: {op.does.format(*inputs)}."
+    return method
+
+
+def _add_methods() -> None:
+    for op in OPS.values():
+        if op.scalar is not None:
+            for name in op.method_names:
+                if name not in Value.__dict__:
+                    setattr(Value, name, _method(op))
+
+
+_add_methods()

@@ -1,51 +1,31 @@
-"""The numpy `Tensor`: each op's forward value beside its vector-Jacobian product (the backward rule)."""
+"""The numpy `Tensor`: float64 arrays whose ops take their forward and vector-Jacobian product from engine/ops."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any, SupportsFloat, Union, cast
 
 import numpy as np
 
+from .backward import backward_walk
 from .node import Node, _current_group, interior_order, next_order
-from .tensor_rules import (  # noqa: F401 - unbroadcast is re-exported for losses.py
-    abs_rule,
-    add_rule,
-    cos_rule,
-    div_rule,
-    exp_rule,
-    log_rule,
-    matmul_rule,
-    max_rule,
-    mean_rule,
-    min_rule,
-    mul_rule,
-    neg_rule,
-    pow_const_rule,
-    pow_rule,
-    relu_rule,
-    reshape_rule,
-    sigmoid_rule,
-    sin_rule,
-    softmax_rule,
-    sqrt_rule,
-    sub_rule,
-    sum_rule,
-    tanh_rule,
-    transpose_rule,
-    unbroadcast,
-)
+from .ops import OPS, Array, Op, TensorRule
 
-Array = np.ndarray
 Operand = Union["Tensor", float, int, Sequence[Any], np.ndarray]
-# A backward rule maps (node, ∂L/∂node) to one contribution ∂L/∂input per input (None: no gradient).
-Rule = Callable[["Tensor", Array], tuple[Any, ...]]
+_ADD, _SUB, _MUL, _DIV, _POW, _NEG, _MATMUL, _SUM, _MEAN, _RESHAPE, _TRANSPOSE, _SOFTMAX = (
+    OPS[name]
+    for name in ("add", "sub", "mul", "div", "pow", "neg", "matmul", "sum", "mean", "reshape", "transpose", "softmax")
+)
 
 
 class Tensor(Node):
-    """A float64 array node with numpy broadcasting; gradients are summed back to each input's shape."""
+    """A float64 array node with numpy broadcasting; gradients are summed back to each input's shape.
 
-    __slots__ = ("_rule", "_saved")
+    Operators and the ops with arguments (an axis, a shape) are written out below; every other op's
+    method (relu, tanh, exp, max, …) is made from its registry entry at the end of this file.
+    """
+
+    __slots__ = ("_rule",)
     __array_ufunc__ = None  # numpy arrays on the left defer to our reflected operators (array @ tensor)
 
     def __init__(
@@ -53,7 +33,7 @@ class Tensor(Node):
         data: Operand,
         _prev: tuple[Tensor, ...] = (),
         _op: str = "leaf",
-        _rule: Rule | None = None,
+        _rule: TensorRule | None = None,
         name: str | None = None,
     ) -> None:
         if _prev:
@@ -76,7 +56,8 @@ class Tensor(Node):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        shape: tuple[int, ...] = self.data.shape
+        return shape
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - numpy's name
@@ -88,45 +69,27 @@ class Tensor(Node):
     def __repr__(self) -> str:
         return f"Tensor(shape={self.data.shape}, data={self.data!r})"
 
-    # -- elementwise binary ops ---------------------------------------------------------------------
+    # -- operators ----------------------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Tensor:
-        other = other if other.__class__ is Tensor else _tensor(other)
-        return Tensor(self.data + other.data, (self, other), "add", add_rule)
+        return _binary(_ADD, self, other)
 
     def __sub__(self, other: Operand) -> Tensor:
-        other = other if other.__class__ is Tensor else _tensor(other)
-        return Tensor(self.data - other.data, (self, other), "sub", sub_rule)
+        return _binary(_SUB, self, other)
 
     def __mul__(self, other: Operand) -> Tensor:
-        other = other if other.__class__ is Tensor else _tensor(other)
-        return Tensor(self.data * other.data, (self, other), "mul", mul_rule)
+        return _binary(_MUL, self, other)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        other = other if other.__class__ is Tensor else _tensor(other)
-        return Tensor(self.data / other.data, (self, other), "div", div_rule)
+        return _binary(_DIV, self, other)
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        return _binary(_MATMUL, self, other)
 
     def __pow__(self, other: Operand) -> Tensor:
         if isinstance(other, Tensor):
-            return Tensor(self.data**other.data, (self, other), "pow", pow_rule)
-        exponent = float(other)  # type: ignore[arg-type]
-        node = Tensor(self.data**exponent, (self,), "pow", pow_const_rule)
-        node._arg = exponent
-        return node
-
-    def max(self, other: Operand) -> Tensor:
-        """Elementwise maximum; ties split the gradient evenly, as PyTorch's maximum does."""
-        other = _tensor(other)
-        return Tensor(np.maximum(self.data, other.data), (self, other), "max", max_rule)
-
-    def min(self, other: Operand) -> Tensor:
-        """Elementwise minimum; ties split the gradient evenly, as PyTorch's minimum does."""
-        other = _tensor(other)
-        return Tensor(np.minimum(self.data, other.data), (self, other), "min", min_rule)
-
-    def __matmul__(self, other: Operand) -> Tensor:
-        other = other if other.__class__ is Tensor else _tensor(other)
-        return Tensor(self.data @ other.data, (self, other), "matmul", matmul_rule)
+            return _binary(_POW, self, other)
+        return _apply(_POW, self, float(cast(SupportsFloat, other)))
 
     def __radd__(self, other: Operand) -> Tensor:
         return _tensor(other) + self
@@ -146,67 +109,26 @@ class Tensor(Node):
     def __rmatmul__(self, other: Operand) -> Tensor:
         return _tensor(other) @ self
 
-    # -- elementwise unary ops ----------------------------------------------------------------------
-
     def __neg__(self) -> Tensor:
-        return Tensor(-self.data, (self,), "neg", neg_rule)
-
-    def relu(self) -> Tensor:
-        return Tensor(np.maximum(self.data, 0.0), (self,), "relu", relu_rule)
-
-    def tanh(self) -> Tensor:
-        return Tensor(np.tanh(self.data), (self,), "tanh", tanh_rule)
-
-    def sigmoid(self) -> Tensor:
-        return Tensor(_stable_sigmoid(self.data), (self,), "sigmoid", sigmoid_rule)
-
-    def exp(self) -> Tensor:
-        return Tensor(np.exp(self.data), (self,), "exp", exp_rule)
-
-    def log(self) -> Tensor:
-        return Tensor(np.log(self.data), (self,), "log", log_rule)
-
-    def sin(self) -> Tensor:
-        return Tensor(np.sin(self.data), (self,), "sin", sin_rule)
-
-    def cos(self) -> Tensor:
-        return Tensor(np.cos(self.data), (self,), "cos", cos_rule)
-
-    def sqrt(self) -> Tensor:
-        return Tensor(np.sqrt(self.data), (self,), "sqrt", sqrt_rule)
-
-    def abs(self) -> Tensor:
-        return Tensor(np.abs(self.data), (self,), "abs", abs_rule)
-
-    __abs__ = abs
+        return _unary(_NEG, self)
 
     # -- reductions and shape ops -------------------------------------------------------------------
 
     def sum(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
-        node = Tensor(np.sum(self.data, axis=axis), (self,), "sum", sum_rule)
-        node._arg = axis
-        return node
+        return _apply(_SUM, self, axis)
 
     def mean(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
-        node = Tensor(np.mean(self.data, axis=axis), (self,), "mean", mean_rule)
-        node._arg = axis
-        return node
+        return _apply(_MEAN, self, axis)
 
     def reshape(self, *shape: Any) -> Tensor:
         target = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return Tensor(self.data.reshape(target), (self,), "reshape", reshape_rule)
+        return _apply(_RESHAPE, self, target)
 
     def transpose(self, axes: Sequence[int] | None = None) -> Tensor:
-        node = Tensor(np.transpose(self.data, axes), (self,), "transpose", transpose_rule)
-        node._arg = None if axes is None else tuple(axes)
-        return node
+        return _apply(_TRANSPOSE, self, None if axes is None else tuple(axes))
 
     def softmax(self, axis: int = -1) -> Tensor:
-        shifted = self.data - np.max(self.data, axis=axis, keepdims=True)
-        e = np.exp(shifted)
-        node = Tensor(e / np.sum(e, axis=axis, keepdims=True), (self,), "softmax", softmax_rule)
-        node._arg = axis
-        return node
+        return _apply(_SOFTMAX, self, axis)
 
     # -- backward -----------------------------------------------------------------------------------
 
@@ -217,40 +139,20 @@ class Tensor(Node):
         calls, as in PyTorch — call `zero_grad()` between steps. Gradients are never updated in
         place, so an array read from `.grad` keeps its numbers.
         """
-        order = interior_order(self)
-        for node in order:
-            node.grad = None
+        order = interior_order(self, None)
         seed = _SCALAR_ONE if self.data.ndim == 0 else np.ones_like(self.data)
         self.grad = seed if self._prev or self.grad is None else self.grad + seed
-        for node in order:
-            upstream = node.grad
-            for child, contribution in zip(node._prev, node._rule(node, upstream)):
-                if contribution is None:
-                    continue
-                # accumulate(), written out: this loop is the engine's hot path
-                current = child.grad
-                if current is not None:
-                    child.grad = current + contribution
-                elif child._prev or (contribution is not upstream and contribution.base is None):
-                    child.grad = contribution
-                else:
-                    child.grad = contribution.copy()  # a leaf's gradient owns its array: no view, no alias
+        backward_walk(order, vector_jacobian)
+
+
+def vector_jacobian(node: Tensor, upstream: Array) -> tuple[Any, ...]:
+    """∂L/∂input for each input: the node's rule applied to ∂L/∂node (None where no gradient is needed)."""
+    assert node._rule is not None
+    return node._rule(node, upstream)
 
 
 _SCALAR_ONE = np.ones(())
 _SCALAR_ONE.flags.writeable = False  # shared by every scalar loss as its seed gradient
-
-
-def accumulate(node: Any, contribution: Array, upstream: Array | None = None) -> None:
-    """node.grad += contribution, never in place, so gradient arrays can be shared safely;
-    a leaf's first contribution is copied if it is the upstream array itself or a view of another."""
-    current = node.grad
-    if current is not None:
-        node.grad = current + contribution
-    elif node._prev or (contribution is not upstream and contribution.base is None):
-        node.grad = contribution
-    else:
-        node.grad = contribution.copy()
 
 
 def _tensor(value: Operand) -> Tensor:
@@ -262,7 +164,58 @@ def _tensor(value: Operand) -> Tensor:
     return Tensor(value, (), "const")
 
 
-def _stable_sigmoid(x: Array) -> Array:
-    # exp of a non-positive number never overflows: e^-|x| / (1 + e^-|x|) for x < 0, else 1/(1 + e^-x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+def _binary(op: Op, a: Tensor, other: Operand) -> Tensor:
+    b = other if type(other) is Tensor else _tensor(other)
+    assert op.tensor is not None
+    return Tensor(op.tensor(a.data, b.data), (a, b), op.name, op.vjp)
+
+
+def _unary(op: Op, x: Tensor) -> Tensor:
+    assert op.tensor is not None
+    return Tensor(op.tensor(x.data), (x,), op.name, op.vjp)
+
+
+def _apply(op: Op, x: Tensor, arg: Any) -> Tensor:
+    """A one-input op with an argument (an axis, a constant), which the node keeps for its rule."""
+    assert op.tensor is not None
+    node = Tensor(op.tensor(x.data, arg), (x,), op.name, op.vjp)
+    node._arg = arg
+    return node
+
+
+def _method(op: Op) -> Callable[..., Tensor]:
+    """The Tensor method of a registry entry, for the ops not written out above."""
+    name = op.name
+
+    def binary(self: Tensor, other: Operand) -> Tensor:
+        return _binary(op, self, other)
+
+    def with_constant(self: Tensor, constant: float | None = op.default) -> Tensor:
+        if constant is None:
+            raise TypeError(f"{name}() needs a number")
+        return _apply(op, self, float(constant))
+
+    def unary(self: Tensor) -> Tensor:
+        return _unary(op, self)
+
+    method: Callable[..., Tensor]
+    if op.arity == 2:
+        method, inputs = binary, ["self", "other"]
+    elif op.argument == "operand":
+        method, inputs = with_constant, ["self", "constant"]
+    else:
+        method, inputs = unary, ["self"]
+    method.__name__, method.__qualname__ = name, f"Tensor.{name}"
+    method.__doc__ = f"{op.formula.format(*inputs)}, elementwise: {op.does.format(*inputs)}."
+    return method
+
+
+def _add_methods() -> None:
+    for op in OPS.values():
+        if op.tensor is not None:
+            for name in op.method_names:
+                if name not in Tensor.__dict__:
+                    setattr(Tensor, name, _method(op))
+
+
+_add_methods()

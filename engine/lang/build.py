@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import functions as ops
-from ..losses import cross_entropy, mse
+from ..encoding import format_number
+from ..functions import call as call_op
 from ..node import Node
+from ..ops import OPS, Op
 from ..scalar import Value
 from ..tensor import Tensor
 from .errors import SourceError
@@ -19,21 +20,9 @@ from .parser import Expr, Span, Statement
 
 CONSTANTS = {"pi": math.pi, "e": math.e}
 PARAM = "param"  # `w = param(0.5)`: a trainable input
-# name -> (number of arguments, works on scalars, the op)
-FUNCTIONS: dict[str, tuple[int, bool, Callable[..., Node]]] = {
-    **{
-        name: (1, True, getattr(ops, name))
-        for name in ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs")
-    },
-    "max": (2, True, ops.maximum),
-    "min": (2, True, ops.minimum),
-    "sum": (1, False, lambda x: x.sum()),
-    "mean": (1, False, lambda x: x.mean()),
-    "softmax": (1, False, lambda x: x.softmax()),
-    "transpose": (1, False, lambda x: x.transpose()),
-    "mse": (2, False, mse),
-    "cross_entropy": (2, False, cross_entropy),
-}
+# The language's functions are the registry's ops that have a function_arity: exp(x), max(a, b), ...
+# An op with a scalar rule works on scalars too; an op's "operand" argument is its last, written as a number.
+FUNCTIONS: dict[str, Op] = {name: op for name, op in OPS.items() if op.function_arity}
 BINARY: dict[str, Callable[[Any, Any], Node]] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
@@ -195,9 +184,9 @@ class Builder:
                 if expr.kind == "call":
                     self.check_call(expr)
                 pending.append((expr, True))
-                pending.extend((arg, False) for arg in reversed(expr.args))
+                pending.extend((arg, False) for arg in reversed(_operands(expr)))
             else:
-                count = len(expr.args)
+                count = len(_operands(expr))
                 args = results[len(results) - count :]
                 del results[len(results) - count :]
                 results.append(self.apply(expr, args))
@@ -212,7 +201,7 @@ class Builder:
 
     def apply(self, expr: Expr, args: list[Node]) -> Node:
         if expr.kind == "unary":
-            operand = args[0]
+            operand: Any = args[0]
             return operand if expr.text == "+" else self.make(lambda: -operand, expr.span)
         if expr.kind == "binary":
             return self.binary(expr, args[0], args[1])
@@ -265,22 +254,29 @@ class Builder:
             raise _error(
                 "unknown-function", f"there is no function '{expr.text}'; the functions are {known}", expr.span
             )
-        arity, scalar_ok, _ = FUNCTIONS[expr.text]
+        op = FUNCTIONS[expr.text]
+        arity = op.function_arity
         if len(expr.args) != arity:
             raise _error(
                 "wrong-arguments",
                 f"{expr.text} takes {arity} argument{'s' * (arity > 1)}, got {len(expr.args)}",
                 expr.span,
             )
-        if not scalar_ok and not self.tensor_mode:
+        if op.scalar is None and not self.tensor_mode:
             raise _error("needs-tensor", f"{expr.text} works on vectors and matrices; this program has none", expr.span)
+        if op.argument == "operand" and not _is_number(expr.args[-1]):
+            example = "" if op.default is None else f", as in {expr.text}(x, {format_number(op.default)})"
+            raise _error(
+                "wrong-arguments", f"the last argument of {expr.text} must be a number{example}", expr.args[-1].span
+            )
 
     def call(self, expr: Expr, args: list[Node]) -> Node:
-        function = FUNCTIONS[expr.text][2]
-        if expr.text in ("max", "min", "mse") and self.tensor_mode:
+        name = expr.text
+        constants = [self.literal(arg) for arg in expr.args[len(args) :]]
+        if name in ("max", "min", "mse") and self.tensor_mode:
             self.check_shapes(Expr("binary", expr.span, "-"), args[0], args[1])
         try:
-            return self.make(lambda: function(*args), expr.span)
+            return self.make(lambda: call_op(name, *args, *constants), expr.span)
         except ValueError as problem:
             raise _error("shape-mismatch", f"{expr.text}: {problem}", expr.span) from None
 
@@ -333,6 +329,19 @@ def _holds_a_non_number(value: Any) -> bool:
 
 def _is_param(expr: Expr) -> bool:
     return expr.kind == "call" and expr.text == PARAM and len(expr.args) == 1 and _is_literal(expr.args[0])
+
+
+def _operands(expr: Expr) -> tuple[Expr, ...]:
+    """The arguments evaluated as nodes: all but a function's number argument (leaky_relu's slope)."""
+    if expr.kind == "call" and FUNCTIONS[expr.text].argument == "operand":
+        return expr.args[:-1]
+    return expr.args
+
+
+def _is_number(expr: Expr) -> bool:
+    while expr.kind == "unary":
+        expr = expr.args[0]
+    return expr.kind == "number"
 
 
 def _is_literal(expr: Expr) -> bool:

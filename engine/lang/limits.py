@@ -26,7 +26,8 @@ class Limits:
     @classmethod
     def from_environment(cls) -> Limits:
         """Defaults, overridden by BACKPROP_MAX_SOURCE_CHARS, BACKPROP_MAX_NODES and so on."""
-        return cls(**{f.name: _env(f.name, f.default) for f in fields(cls)})  # type: ignore[arg-type]
+        defaults = cls()
+        return cls(**{f.name: _env(f.name, getattr(defaults, f.name)) for f in fields(cls)})
 
 
 DEFAULT_LIMITS = Limits.from_environment()

@@ -75,6 +75,7 @@ def _line_tokens(line: str, number: int, limits: Limits) -> list[Token]:
         if match is None:
             raise _bad_character(line[i], number, i + 1)
         kind = match.lastgroup
+        assert kind is not None  # every alternative of TOKEN is a named group
         if kind == "comment":
             break
         if kind == "name":
@@ -82,7 +83,7 @@ def _line_tokens(line: str, number: int, limits: Limits) -> list[Token]:
         elif kind == "number":
             _check_number(line, match, number, i + 1, limits)
         if kind != "space":
-            tokens.append(Token(kind, match.group(), number, i + 1))  # type: ignore[arg-type]
+            tokens.append(Token(kind, match.group(), number, i + 1))
         i = match.end()
     return tokens
 

@@ -8,8 +8,6 @@
 import { flatten, formatNumber, operand } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const SYMBOLS = { add: "+", sub: "−", mul: "×", div: "÷", pow: "^", neg: "−", matmul: "@", leaf: "input",
-  const: "const", transpose: "ᵀ" };
 const STRIP = 34;  // px reserved above the graph for an edge label that has no room beside its edge
 const MARGIN = 12;
 const LABEL_FONT = 15;  // the edge label's monospace font: 0.6 em a character
@@ -43,7 +41,7 @@ export function nodeFormula(trace, node) {
   const spec = trace.ops[node.op];
   if (!node.inputs.length || !spec) return "";
   const labels = node.inputs.map((id) => trace.nodes[id].label);
-  if (node.op === "pow" && labels.length === 1) labels.push(String(node.arg));
+  if (typeof node.arg === "number") labels.push(String(node.arg));  // pow's constant exponent, leaky_relu's slope
   return spec.formula.replace(/\{(\d)\}/g, (_, k) => labels[Number(k)] ?? "");
 }
 
@@ -158,7 +156,7 @@ export class GraphView {
       text(g, w / 2, 16, "title copy-title", fit(`${node.label} →`, w - 10, 13), "middle");
       parts.value = text(g, w / 2, 34, "value copy-value", "", "middle");
     } else {
-      const symbol = SYMBOLS[node.op] ?? node.op;
+      const symbol = this.trace.ops[node.op]?.symbol ?? node.op;
       parts.fullTitle = `${node.label}  ${symbol}`;
       parts.title = text(g, 8, 17, "title", fit(parts.fullTitle, w - 16, 14));
       parts.parts = text(g, w - 7, 17, "parts", "", "end");

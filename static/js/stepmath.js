@@ -2,37 +2,21 @@
 
 import { formatNumber, operand, texName, texNumber, texOperand } from "./format.js";
 
-const FUNCTIONS = {
-  tanh: "\\tanh", exp: "\\exp", log: "\\log", sin: "\\sin", cos: "\\cos", sigmoid: "\\sigma",
-  relu: "\\operatorname{relu}", abs: "\\operatorname{abs}", sqrt: null, max: "\\max", min: "\\min",
-  sum: "\\operatorname{sum}", mean: "\\operatorname{mean}", softmax: "\\operatorname{softmax}",
-  mse: "\\operatorname{mse}", cross_entropy: "\\operatorname{CE}", reshape: "\\operatorname{reshape}",
-};
-
-/** The op applied to already-typeset arguments. */
-export function texOp(op, args, arg) {
-  const [a, b] = args;
-  switch (op) {
-    case "add": return `${a} + ${b}`;
-    case "sub": return `${a} - ${b}`;
-    case "mul": return `${a} \\cdot ${b}`;
-    case "div": return `\\frac{${a}}{${b}}`;
-    case "pow": return `{${a}}^{${b ?? texOperand(arg)}}`;
-    case "neg": return `-${a}`;
-    case "matmul": return `${a}\\,${b}`;
-    case "transpose": return `{${a}}^{\\top}`;
-    case "sqrt": return `\\sqrt{${a}}`;
-    default: return `${FUNCTIONS[op] ?? `\\operatorname{${op}}`}\\left(${args.join(", ")}\\right)`;
-  }
+/** The op applied to already-typeset arguments, from the op's LaTeX template in the trace (engine/ops):
+ * {0}, {1} stand for the inputs, then for the node's number argument (pow's constant exponent,
+ * leaky_relu's slope). */
+export function texOp(trace, op, args, arg) {
+  const filled = typeof arg === "number" ? [...args, texOperand(arg)] : args;
+  return trace.ops[op].latex.replace(/\{(\d)\}/g, (_, k) => filled[Number(k)] ?? "");
 }
 
 function partial(top, bottom) {
   return `\\frac{\\partial ${top}}{\\partial ${bottom}}`;
 }
 
-// Ops written with an operator rather than as a function call: as the variable of a derivative,
-// their expression needs parentheses, ∂(q·z)/∂q.
-const OPERATORS = new Set(["add", "sub", "mul", "div", "pow", "neg", "matmul", "transpose"]);
+// An op written as a function call ("tanh({0})") needs no parentheses as the variable of a derivative;
+// one written with an operator does, ∂(q·z)/∂q.
+const CALL = /^\w+\(.*\)$/;
 const ADD_TO = "\\mathrel{+}\\nobreak=";  // "+=" that a line break never splits
 const MANY = 8;  // a longer sum shows its first 3 and last 2 terms around "⋯"
 
@@ -41,8 +25,8 @@ const MANY = 8;  // a longer sum shows its first 3 and last 2 terms around "⋯"
 function texExpression(trace, node) {
   const symbols = node.inputs.map((id) => texName(trace.nodes[id].label));
   if (node.op === "div") return `(${symbols[0]} / ${symbols[1]})`;
-  const written = texOp(node.op, symbols, node.arg);
-  return OPERATORS.has(node.op) ? `(${written})` : written;
+  const written = texOp(trace, node.op, symbols, node.arg);
+  return CALL.test(trace.ops[node.op].formula) ? written : `(${written})`;
 }
 
 /** ∂out/∂child as the sum of its contributions so far; a long sum is elided in the middle and
@@ -68,10 +52,10 @@ export function stepTex(trace, step, frame, hidden = false) {
       return tensor ? `${name} \\in \\mathbb{R}^{${node.shape.join("\\times") || 1}}` : `${name} = ${texNumber(node.value)}`;
     }
     const symbols = node.inputs.map((id) => texName(nodes[id].label));
-    const written = texOp(node.op, symbols, node.arg);
+    const written = texOp(trace, node.op, symbols, node.arg);
     if (tensor) return `${name} = ${written}`;
     const numbers = node.inputs.map((id) => texOperand(nodes[id].value));
-    return `${name} = ${written} = ${texOp(node.op, numbers, node.arg)} = ${texNumber(node.value)}`;
+    return `${name} = ${written} = ${texOp(trace, node.op, numbers, node.arg)} = ${texNumber(node.value)}`;
   }
   const out = texName(nodes[trace.output].label);
   if (step.seed) return `${partial(out, out)} = 1`;

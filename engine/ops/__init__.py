@@ -1,0 +1,44 @@
+"""The op registry: one entry per op, holding everything the engine, the language, traces and the UI know of it.
+
+`Value` and `Tensor` make their methods from it (writing out the hot paths by hand, checked against it by
+tests/engine/test_registry.py), the language takes its functions from it, `engine.nn` its activations, and a
+trace document carries the entries of the ops it uses. See "Adding an op" in the README.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..encoding import format_number, operand_text
+from .arithmetic import ARITHMETIC, power_slope, unbroadcast
+from .arrays import ARRAYS
+from .elementwise import ELEMENTWISE
+from .spec import Array, Op, ScalarRule, TensorForward, TensorRule
+
+__all__ = [
+    "ACTIVATIONS",
+    "OPS",
+    "Array",
+    "Op",
+    "ScalarRule",
+    "TensorForward",
+    "TensorRule",
+    "formula_inputs",
+    "power_slope",
+    "unbroadcast",
+]
+
+OPS: dict[str, Op] = {op.name: op for op in (*ARITHMETIC, *ELEMENTWISE, *ARRAYS)}
+ACTIVATIONS = tuple(name for name, op in OPS.items() if op.activation)
+
+
+def formula_inputs(op: str, labels: list[str], arg: Any) -> list[str]:
+    """What fills an op's formula: its inputs' labels, then its constant argument as a number (pow's
+    constant exponent, leaky_relu's slope), or with the axis written after the input ("x, axis=0")."""
+    argument = OPS[op].argument
+    if arg is not None:
+        if argument == "operand":
+            labels.append(operand_text(format_number(arg)))
+        elif argument == "axis":
+            labels[0] = f"{labels[0]}, axis={arg}"
+    return labels
