@@ -1,7 +1,8 @@
 """The elementwise functions (activations, exp and log, sin and cos, sqrt and abs), each as one registry entry.
 
 A scalar rule gives the value beside its local derivative; a tensor rule multiplies the upstream gradient
-by the same derivative, elementwise. Every function here is in the language as name(x).
+by the same derivative, elementwise. Every function here is in the language: name(x), or
+leaky_relu(x, 0.01) with its slope written as a number.
 """
 
 from __future__ import annotations
@@ -35,6 +36,33 @@ RELU = Op(
     tensor=lambda x: np.maximum(x, 0.0),
     vjp=_relu_rule,
     function_arity=1,
+    activation=True,
+)
+
+
+def _leaky_relu(x: float, slope: float) -> tuple[float, float]:
+    return (x, 1.0) if x > 0.0 else (x * slope, slope)
+
+
+def _leaky_relu_rule(node: Node, g: Array) -> tuple[Array]:
+    return (g * np.where(node._prev[0].data > 0.0, 1.0, node._arg),)
+
+
+LEAKY_RELU = Op(
+    name="leaky_relu",
+    arity=1,
+    formula="leaky_relu({0}, {1})",
+    local=("1 if {0} > 0 else {1}",),
+    latex=r"\operatorname{leaky\_relu}\left({0}, {1}\right)",
+    does="keeps {0} if it is positive, else multiplies it by the slope {1}",
+    rule="The leaky ReLU gate passes the gradient where its input was positive and scales it by the slope {1} "
+    "where it was not.",
+    argument="operand",
+    default=0.01,
+    scalar=_leaky_relu,
+    tensor=lambda x, slope: np.where(x > 0.0, x, x * slope),
+    vjp=_leaky_relu_rule,
+    function_arity=2,
     activation=True,
 )
 
@@ -220,4 +248,4 @@ ABS = Op(
     function_arity=1,
 )
 
-ELEMENTWISE = (RELU, TANH, SIGMOID, EXP, LOG, SIN, COS, SQRT, ABS)
+ELEMENTWISE = (RELU, LEAKY_RELU, TANH, SIGMOID, EXP, LOG, SIN, COS, SQRT, ABS)

@@ -77,3 +77,16 @@ def test_tensor_zero_grad_clears_and_the_next_backward_refills() -> None:
     mse(model(x), [[1.0]]).backward()
     for p, g in zip(model.parameters(), first):
         np.testing.assert_array_equal(p.grad, g)
+
+
+def test_leaky_relu_is_an_activation_with_slope_one_hundredth() -> None:
+    neuron = Neuron(2, activation="leaky_relu", rng=random.Random(6))
+    x = [1.0, -2.0]
+    act = sum(w.data * v for w, v in zip(neuron.w, x)) + neuron.b.data
+    assert neuron(x).data == pytest.approx(act if act > 0 else 0.01 * act, rel=1e-15)
+    model = TensorMLP(2, [3, 1], activation="leaky_relu", rng=np.random.default_rng(7))
+    hidden = np.array([x]) @ model.layers[0].W.data + model.layers[0].b.data
+    expected = np.where(hidden > 0, hidden, 0.01 * hidden) @ model.layers[1].W.data + model.layers[1].b.data
+    np.testing.assert_allclose(model(np.array([x])).data, expected, rtol=1e-15)
+    document = trace(MLP(2, [3, 1], activation="leaky_relu", rng=random.Random(8))([Value(1.0), Value(-1.0)]))
+    assert "leaky_relu" in document.to_dict()["ops"]

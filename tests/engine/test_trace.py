@@ -49,6 +49,8 @@ GRAPHS = {
     "nonfinite": nonfinite_graph,
     "tensor": tensor_graph,
     "mlp": lambda: MLP(2, [3, 1])([Value(1.0), Value(-1.0)]),
+    "leaky_relu": lambda: (Value(-2.0, name="x").leaky_relu(0.1) * Value(3.0, name="y")).leaky_relu(),
+    "leaky_relu_tensor": lambda: (Tensor([[1.0, -2.0]], name="W") @ Tensor([3.0, 1.0])).leaky_relu(0.2).sum(),
 }
 
 
@@ -59,7 +61,7 @@ def test_trace_is_strict_json_and_matches_the_schema(name: str) -> None:
     jsonschema.validate(json.loads(text), trace_schema())
 
 
-@pytest.mark.parametrize("name", ["cs231n", "sigmoid_neuron", "mlp"])
+@pytest.mark.parametrize("name", ["cs231n", "sigmoid_neuron", "mlp", "leaky_relu"])
 def test_each_contribution_is_upstream_times_local_and_grads_sum_them(name: str) -> None:
     document = trace(GRAPHS[name]()).to_dict()
     totals: dict[int, float] = {}

@@ -18,6 +18,7 @@ class EngineOps:
         return Tensor(np.array(data)) if tensor else Value(float(data))
 
     relu = staticmethod(lambda x: x.relu())
+    leaky_relu = staticmethod(lambda x, slope: x.leaky_relu(slope))
     tanh = staticmethod(lambda x: x.tanh())
     sigmoid = staticmethod(lambda x: x.sigmoid())
     exp = staticmethod(lambda x: x.exp())

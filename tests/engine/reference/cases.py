@@ -70,6 +70,9 @@ SCALAR_CASES = [
     Case("sigmoid_neuron", (S, S, S, S, S), lambda o, w0, x0, w1, x1, w2: 1 / (1 + o.exp(-(w0 * x0 + w1 * x1 + w2)))),
     Case("deep_chain", (S,), _chain),
     Case("micrograd_readme", (S, S), _micrograd_example),
+    # x and -x: one of them takes each branch
+    Case("leaky_relu", (S,), lambda o, x: o.leaky_relu(x, 0.01) + o.leaky_relu(-x, 0.01) * 3),
+    Case("leaky_relu_slope", (S, S), lambda o, x, y: o.leaky_relu(x * y, 0.2) - o.leaky_relu(-(x * y), 0.2) * y),
 ]
 
 
@@ -117,6 +120,12 @@ TENSOR_CASES = [
     Case("mse", (_t(5, 2), _t(5, 2)), lambda o, a, b: o.mse(a, b), True),
     Case("fan_out_tensor", (_t(2, 2),), lambda o, a: o.total(a @ a + a * o.tanh(a)), True),
     Case("mlp_loss", (_t(8, 3), _t(3, 4), _t(4), _t(4, 1), _t(1), _t(8, 1)), _mlp_loss, True),
+    Case(
+        "leaky_relu_tensor",
+        (_t(3, 4), _t(4, 2)),
+        lambda o, a, b: o.total(o.tanh(o.leaky_relu(a @ b, 0.1))) + o.total(o.leaky_relu(a, 0.01) * a),
+        True,
+    ),
 ]
 
 ALL_CASES = {case.name: case for case in SCALAR_CASES + TENSOR_CASES}

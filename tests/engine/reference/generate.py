@@ -28,6 +28,10 @@ class TorchOps:
     maximum, minimum = torch.maximum, torch.minimum
 
     @staticmethod
+    def leaky_relu(x: Any, slope: float) -> Any:
+        return F.leaky_relu(x, slope)
+
+    @staticmethod
     def total(x: Any, axis: int | None = None) -> Any:
         return x.sum() if axis is None else x.sum(dim=axis)
 
