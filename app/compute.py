@@ -73,20 +73,31 @@ class Compute:
         self.workers = max(1, settings.compute_workers)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
-        self.pool = ProcessPool(max_workers=self.workers, initializer=_limit_worker,
-                                initargs=(settings.compute_memory_bytes,), context=context)
+        self.pool = ProcessPool(
+            max_workers=self.workers,
+            initializer=_limit_worker,
+            initargs=(settings.compute_memory_bytes,),
+            context=context,
+        )
         self.slots = asyncio.Semaphore(self.workers)
         self.heavy = asyncio.Semaphore(max(1, self.workers - 1))
         self.waiting = 0
         self.per_client: Counter[str] = Counter()
 
-    async def run(self, function: Callable[..., Result], *args: Any, request: Request | None = None,
-                  heavy: bool = False, deadline: float | None = None) -> Result:
+    async def run(
+        self,
+        function: Callable[..., Result],
+        *args: Any,
+        request: Request | None = None,
+        heavy: bool = False,
+        deadline: float | None = None,
+    ) -> Result:
         """`function(*args)` in a worker; its exceptions (SourceError…) come back as they were."""
         client = client_of(request)
         if self.per_client[client] >= self.settings.compute_per_client:
-            raise TooManyTasks(f"this client already has {self.per_client[client]} computations running; "
-                               "wait for one to finish")
+            raise TooManyTasks(
+                f"this client already has {self.per_client[client]} computations running; wait for one to finish"
+            )
         if self.waiting >= self.settings.compute_queue:
             raise Busy("the server is busy computing; try again in a few seconds", retry_after=2)
         limit = deadline or (self.settings.train_deadline if heavy else self.settings.trace_deadline)
@@ -117,8 +128,9 @@ class Compute:
             if self.per_client[client] <= 0:
                 del self.per_client[client]
 
-    async def _submit(self, function: Callable[..., Result], args: tuple[Any, ...], limit: float,
-                      request: Request | None) -> Result:
+    async def _submit(
+        self, function: Callable[..., Result], args: tuple[Any, ...], limit: float, request: Request | None
+    ) -> Result:
         future = self.pool.schedule(function, args, timeout=limit)
         waiter = asyncio.wrap_future(future)
         try:
@@ -130,8 +142,10 @@ class Compute:
                     future.cancel()  # kills the worker that runs it; the pool starts another
                     raise ClientGone()
         except FutureTimeout:
-            raise OverBudget(f"this needed more than {limit:g} s of computing, the limit for one request; "
-                             "ask for less work (fewer steps, a smaller program)") from None
+            raise OverBudget(
+                f"this needed more than {limit:g} s of computing, the limit for one request; "
+                "ask for less work (fewer steps, a smaller program)"
+            ) from None
         except ProcessExpired:
             raise OverBudget("this needed more memory than one request may use; ask for less work") from None
         except (asyncio.CancelledError, CancelledError):

@@ -21,10 +21,14 @@ from .store import StoreUnavailable
 log = logging.getLogger("backprop_lab")
 
 
-def error_response(status: int, kind: str, message: str, line: int = 1, column: int = 1,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"kind": kind, "message": message, "line": line, "column": column}},
-                        status_code=status, headers=headers)
+def error_response(
+    status: int, kind: str, message: str, line: int = 1, column: int = 1, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"kind": kind, "message": message, "line": line, "column": column}},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _describe_validation(errors: list[dict[str, Any]], body: bytes) -> tuple[str, int, int]:

@@ -32,9 +32,10 @@ class LayoutBusy(LayoutError):
 def dot_source(graph: VisibleGraph) -> str:
     """The graph in DOT. Boxes carry only generated ids and sizes: no user text reaches dot, and
     the graphviz package quotes everything it writes."""
-    dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "nodesep": "0.25", "ranksep": "0.45",
-                                       "splines": "spline"},
-                           node_attr={"shape": "box", "fixedsize": "true", "label": ""})
+    dot = graphviz.Digraph(
+        graph_attr={"rankdir": "LR", "nodesep": "0.25", "ranksep": "0.45", "splines": "spline"},
+        node_attr={"shape": "box", "fixedsize": "true", "label": ""},
+    )
     for key, item in graph.items.items():
         width, height = item["size"]
         dot.node(_dot_id(key), width=f"{width / POINTS_PER_INCH:.4f}", height=f"{height / POINTS_PER_INCH:.4f}")
@@ -90,8 +91,9 @@ def _run_dot(source: str) -> str:
     if not _slots.acquire(timeout=SETTINGS.layout_timeout):
         raise LayoutBusy("the layout service is busy; try again in a moment")
     try:
-        done = subprocess.run(_dot_command(), input=source, capture_output=True, text=True,
-                              timeout=SETTINGS.layout_timeout, check=False)
+        done = subprocess.run(
+            _dot_command(), input=source, capture_output=True, text=True, timeout=SETTINGS.layout_timeout, check=False
+        )
     except subprocess.TimeoutExpired:
         raise LayoutError(f"laying out this graph took longer than {SETTINGS.layout_timeout:g} s") from None
     except FileNotFoundError:

@@ -39,8 +39,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(lifespan=lifespan, title="Backprop Lab", version="0.1.0", docs_url=None, redoc_url=None,
-                  description="Type a program, get its computational graph: values forward, gradients back.")
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Backprop Lab",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        description="Type a program, get its computational graph: values forward, gradients back.",
+    )
     app.state.run_store = run_in_threadpool
     app.include_router(api.router)
     app.include_router(share.router)

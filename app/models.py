@@ -15,12 +15,15 @@ class TraceIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     source: str = Field(max_length=65536, description="the program, e.g. 'x = 2\\ny = x * x'")
-    values: dict[str, Numbers] = Field(default_factory=dict, max_length=2000,
-                                       description="input name → number (or nested lists for a tensor)")
-    folded: list[str] | None = Field(default=None, max_length=2000,
-                                     description="group paths to show folded; omitted: chosen by size")
-    preset: str | None = Field(default=None, max_length=64,
-                               description="the preset this program is, for its walkthrough")
+    values: dict[str, Numbers] = Field(
+        default_factory=dict, max_length=2000, description="input name → number (or nested lists for a tensor)"
+    )
+    folded: list[str] | None = Field(
+        default=None, max_length=2000, description="group paths to show folded; omitted: chosen by size"
+    )
+    preset: str | None = Field(
+        default=None, max_length=64, description="the preset this program is, for its walkthrough"
+    )
 
 
 class InputOut(BaseModel):
@@ -122,8 +125,9 @@ class TrainIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     source: str = Field(max_length=65536)
     values: dict[str, Numbers] = Field(default_factory=dict, max_length=2000)
-    trainable: list[str] | None = Field(default=None, max_length=200,
-                                        description="inputs to train; omitted: those written as param(...)")
+    trainable: list[str] | None = Field(
+        default=None, max_length=200, description="inputs to train; omitted: those written as param(...)"
+    )
     lr: float = Field(gt=0, le=10, allow_inf_nan=False, description="learning rate")
     momentum: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
     steps: int = Field(default=1, ge=1, le=2000)
@@ -132,10 +136,13 @@ class TrainIn(BaseModel):
 
 class TrainOut(BaseModel):
     losses: list[Any] = Field(description="the loss before each step (non-finite spelled out)")
-    recorded: list[int] = Field(description="the steps (at most 200, evenly spread) whose parameters and "
-                                "gradients are recorded in params and grads")
-    params: dict[str, list[Any]] = Field(description="each parameter's value before each recorded step "
-                                         "(parameters of up to 16 numbers)")
+    recorded: list[int] = Field(
+        description="the steps (at most 200, evenly spread) whose parameters and "
+        "gradients are recorded in params and grads"
+    )
+    params: dict[str, list[Any]] = Field(
+        description="each parameter's value before each recorded step (parameters of up to 16 numbers)"
+    )
     grads: dict[str, list[Any]] = Field(description="each parameter's gradient at each recorded step")
     final: dict[str, Any]
     steps: int
@@ -167,10 +174,13 @@ class NetworkOut(BaseModel):
     points: list[list[float]]
     targets: list[float]
     accuracy: float | None = None
-    frames: list[dict[str, Any]] = Field(description="after each stretch of training: step, accuracy and the "
-                                         "class-1 score on a grid (boundary), or the fitted curve (fit)")
-    programs: dict[str, str] = Field(description="the trained network on the first point, in the lab's language: "
-                                     "'tensor' and 'scalar' views")
+    frames: list[dict[str, Any]] = Field(
+        description="after each stretch of training: step, accuracy and the "
+        "class-1 score on a grid (boundary), or the fitted curve (fit)"
+    )
+    programs: dict[str, str] = Field(
+        description="the trained network on the first point, in the lab's language: 'tensor' and 'scalar' views"
+    )
 
 
 class GradCheckOut(BaseModel):

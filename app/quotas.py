@@ -30,8 +30,11 @@ class RateLimited(Exception):
 
 # action -> its limits, from BACKPROP_RATE_<ACTION> (validated with the settings)
 LIMITS: dict[str, list[RateLimitItem]] = {
-    "rooms": parse_many(SETTINGS.rate_rooms), "links": parse_many(SETTINGS.rate_links),
-    "train": parse_many(SETTINGS.rate_train), "trace": parse_many(SETTINGS.rate_trace)}
+    "rooms": parse_many(SETTINGS.rate_rooms),
+    "links": parse_many(SETTINGS.rate_links),
+    "train": parse_many(SETTINGS.rate_train),
+    "trace": parse_many(SETTINGS.rate_trace),
+}
 _storage = MemoryStorage()
 _limiter = MovingWindowRateLimiter(_storage)
 
@@ -42,8 +45,11 @@ def take(action: str, client: str) -> None:
         if not _limiter.hit(item, action, client):
             reset = _limiter.get_window_stats(item, action, client).reset_time
             wait = max(1, math.ceil(reset - time.time()))
-            raise RateLimited(f"too many {WHAT[action]} from one address: at most {item.amount} per "
-                              f"{_per(item)}; try again in {wait} s", wait)
+            raise RateLimited(
+                f"too many {WHAT[action]} from one address: at most {item.amount} per "
+                f"{_per(item)}; try again in {wait} s",
+                wait,
+            )
 
 
 def _per(item: RateLimitItem) -> str:

@@ -73,13 +73,17 @@ class SQLiteHub:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS rooms (code TEXT PRIMARY KEY, token TEXT NOT NULL, "
-                         "state TEXT NOT NULL, version INTEGER NOT NULL, touched REAL NOT NULL)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS rooms (code TEXT PRIMARY KEY, token TEXT NOT NULL, "
+            "state TEXT NOT NULL, version INTEGER NOT NULL, touched REAL NOT NULL)"
+        )
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(rooms)")}
         if "owner" not in columns:  # a database from before per-address quotas
             self._db.execute("ALTER TABLE rooms ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
-        self._db.execute("CREATE TABLE IF NOT EXISTS followers (code TEXT NOT NULL, process TEXT NOT NULL, "
-                         "count INTEGER NOT NULL, seen REAL NOT NULL, PRIMARY KEY (code, process))")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS followers (code TEXT NOT NULL, process TEXT NOT NULL, "
+            "count INTEGER NOT NULL, seen REAL NOT NULL, PRIMARY KEY (code, process))"
+        )
 
     def _run(self, sql: str, arguments: tuple[object, ...] | list[object] = ()) -> sqlite3.Cursor:
         try:
@@ -91,15 +95,19 @@ class SQLiteHub:
         self._run("DELETE FROM rooms WHERE touched < ?", (time.time() - self.ttl,))
         if self._run("SELECT count(*) FROM rooms").fetchone()[0] >= MAX_ROOMS:
             raise RuntimeError("too many live rooms on this server; try again later")
-        if owner and self._run("SELECT count(*) FROM rooms WHERE owner = ?", (owner,)).fetchone()[0] \
-                >= MAX_ROOMS_PER_CLIENT:
+        if (
+            owner
+            and self._run("SELECT count(*) FROM rooms WHERE owner = ?", (owner,)).fetchone()[0] >= MAX_ROOMS_PER_CLIENT
+        ):
             raise RoomQuota(f"this address already runs {MAX_ROOMS_PER_CLIENT} live rooms; end one to start another")
         while True:
             code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
             token = secrets.token_urlsafe(24)
             try:
-                self._run("INSERT INTO rooms (code, token, state, version, touched, owner) VALUES (?, ?, ?, 0, ?, ?)",
-                          (code, token, state, time.time(), owner))
+                self._run(
+                    "INSERT INTO rooms (code, token, state, version, touched, owner) VALUES (?, ?, ?, 0, ?, ?)",
+                    (code, token, state, time.time(), owner),
+                )
                 break
             except RoomsUnavailable:
                 if self._run("SELECT 1 FROM rooms WHERE code = ?", (code,)).fetchone() is None:
@@ -121,8 +129,10 @@ class SQLiteHub:
     def publish(self, code: str, state: str) -> Room | None:
         room = self.get(code)
         if room is not None:
-            self._run("UPDATE rooms SET state = ?, version = version + 1, touched = ? WHERE code = ?",
-                      (state, time.time(), room.code))
+            self._run(
+                "UPDATE rooms SET state = ?, version = version + 1, touched = ? WHERE code = ?",
+                (state, time.time(), room.code),
+            )
             room.state = state
             room.version = self._run("SELECT version FROM rooms WHERE code = ?", (room.code,)).fetchone()[0]
         return room
@@ -133,15 +143,19 @@ class SQLiteHub:
 
     def follower_count(self, code: str) -> int:
         """Students following this room in every process (counts not refreshed lately are stale)."""
-        row = self._run("SELECT coalesce(sum(count), 0) FROM followers WHERE code = ? AND seen > ?",
-                        (code, time.time() - 3 * HEARTBEAT)).fetchone()
+        row = self._run(
+            "SELECT coalesce(sum(count), 0) FROM followers WHERE code = ? AND seen > ?",
+            (code, time.time() - 3 * HEARTBEAT),
+        ).fetchone()
         return int(row[0])
 
     def mark(self, room: Room) -> None:
         """Record this process's follower count for a room now (after a join or a leave)."""
-        self._run("INSERT INTO followers (code, process, count, seen) VALUES (?, ?, ?, ?) "
-                  "ON CONFLICT (code, process) DO UPDATE SET count = excluded.count, seen = excluded.seen",
-                  (room.code, self.process, len(room.followers), time.time()))
+        self._run(
+            "INSERT INTO followers (code, process, count, seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (code, process) DO UPDATE SET count = excluded.count, seen = excluded.seen",
+            (room.code, self.process, len(room.followers), time.time()),
+        )
 
     def heartbeat(self) -> None:
         """Every HEARTBEAT seconds: a connected teacher keeps its room alive; follower counts stay fresh."""
@@ -163,8 +177,10 @@ class SQLiteHub:
         if not watched:
             return [], []
         marks = ",".join("?" * len(watched))
-        rows = self._run(f"SELECT code, state, version, touched FROM rooms WHERE code IN ({marks})",  # noqa: S608
-                         [room.code for room in watched]).fetchall()
+        rows = self._run(
+            f"SELECT code, state, version, touched FROM rooms WHERE code IN ({marks})",  # noqa: S608
+            [room.code for room in watched],
+        ).fetchall()
         alive = {code: (state, version) for code, state, version, touched in rows if time.time() - touched <= self.ttl}
         fresh, gone = [], []
         for room in watched:

@@ -41,9 +41,14 @@ class Limits:
 def limits() -> Limits:
     """The limits from the settings (read afresh from the environment once per process)."""
     settings = load()
-    return Limits(max_header_bytes=settings.max_header_bytes, header_timeout=settings.header_timeout,
-                  body_timeout=settings.body_timeout, max_connections=settings.max_connections,
-                  nodelay=settings.tcp_nodelay, log_level=settings.log_level)
+    return Limits(
+        max_header_bytes=settings.max_header_bytes,
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        max_connections=settings.max_connections,
+        nodelay=settings.tcp_nodelay,
+        log_level=settings.log_level,
+    )
 
 
 def closing_error(status: int, kind: str, message: str) -> Response:
@@ -236,10 +241,17 @@ class BodyTimeout:
 def options(host: str, port: int, workers: int) -> dict[str, Any]:
     """uvicorn.run's settings for the app."""
     chosen = limits()
-    return {"host": host, "port": port, "workers": workers, "loop": "asyncio", "http": HTTP_PROTOCOL,
-            "log_level": chosen.log_level,
-            "limit_concurrency": chosen.max_connections, "timeout_keep_alive": KEEP_ALIVE_SECONDS,
-            "h11_max_incomplete_event_size": chosen.max_header_bytes}
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "loop": "asyncio",
+        "http": HTTP_PROTOCOL,
+        "log_level": chosen.log_level,
+        "limit_concurrency": chosen.max_connections,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "h11_max_incomplete_event_size": chosen.max_header_bytes,
+    }
 
 
 def serve(host: str, port: int, workers: int) -> None:

@@ -19,8 +19,9 @@ from .tours import resolve
 from .view import default_folds, group_paths, visible_graph
 
 
-def build_trace(source: str, values: dict[str, Any], folded: list[str] | None,
-                preset: str | None = None) -> dict[str, Any]:
+def build_trace(
+    source: str, values: dict[str, Any], folded: list[str] | None, preset: str | None = None
+) -> dict[str, Any]:
     """Run the program and lay its graph out; SourceError or LayoutError when that cannot be done."""
     with np.errstate(all="ignore"):
         program = run(source, values, limits=SETTINGS.limits)
@@ -31,9 +32,17 @@ def build_trace(source: str, values: dict[str, Any], folded: list[str] | None,
     folds = default_folds(nodes, SETTINGS.fold_threshold) if folded is None else folded
     graph = visible_graph(nodes, folds)
     positions = layout(graph)  # LayoutError if it cannot be made: said as such, never folded silently
-    inputs = [{"name": node["name"], "id": node["id"], "value": node["value"], "shape": node.get("shape"),
-               "trainable": node["name"] in program.trainable}
-              for node in nodes if node["op"] == "leaf" and "name" in node]
+    inputs = [
+        {
+            "name": node["name"],
+            "id": node["id"],
+            "value": node["value"],
+            "shape": node.get("shape"),
+            "trainable": node["name"] in program.trainable,
+        }
+        for node in nodes
+        if node["op"] == "leaf" and "name" in node
+    ]
     return {
         "source": source,
         "trace": document,
@@ -57,9 +66,14 @@ def check_budget(recorded: Trace) -> None:
         running += count
         if running > limit:
             span = node.span or {"line": 1, "column": 1}
-            raise SourceError("trace-too-large", f"this program's trace would hold {total:,} numbers in all "
-                              f"(values, gradients and backward steps); the limit is {limit:,}. Use smaller "
-                              "tensors, or fewer of them", span["line"], span["column"])
+            raise SourceError(
+                "trace-too-large",
+                f"this program's trace would hold {total:,} numbers in all "
+                f"(values, gradients and backward steps); the limit is {limit:,}. Use smaller "
+                "tensors, or fewer of them",
+                span["line"],
+                span["column"],
+            )
 
 
 def encode(data: Any) -> str:
@@ -68,8 +82,7 @@ def encode(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
 
 
-def build_trace_json(source: str, values: dict[str, Any], folded: list[str] | None,
-                     preset: str | None = None) -> bytes:
+def build_trace_json(source: str, values: dict[str, Any], folded: list[str] | None, preset: str | None = None) -> bytes:
     """build_trace, already encoded: the worker process does the JSON work, not the event loop.
     A document over the byte budget is refused rather than sent."""
     return _bounded(build_trace(source, values, folded, preset))
@@ -78,13 +91,19 @@ def build_trace_json(source: str, values: dict[str, Any], folded: list[str] | No
 def _bounded(response: dict[str, Any]) -> bytes:
     encoded = encode(response).encode()
     if len(encoded) > SETTINGS.max_trace_bytes:
-        raise SourceError("trace-too-large", f"this program's trace is {len(encoded):,} bytes of JSON; the limit "
-                          f"is {SETTINGS.max_trace_bytes:,}. Use smaller tensors, or fewer of them", 1, 1)
+        raise SourceError(
+            "trace-too-large",
+            f"this program's trace is {len(encoded):,} bytes of JSON; the limit "
+            f"is {SETTINGS.max_trace_bytes:,}. Use smaller tensors, or fewer of them",
+            1,
+            1,
+        )
     return encoded
 
 
-def build_page_trace(source: str, values: dict[str, Any], folded: list[str] | None,
-                     preset: str | None = None) -> tuple[bytes, int]:
+def build_page_trace(
+    source: str, values: dict[str, Any], folded: list[str] | None, preset: str | None = None
+) -> tuple[bytes, int]:
     """build_trace_json for a page, with the node count its description gives."""
     response = build_trace(source, values, folded, preset)
     return _bounded(response), len(response["trace"]["nodes"])

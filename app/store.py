@@ -44,8 +44,10 @@ class StoreUnavailable(RuntimeError):  # noqa: N818 - named for the answer: 503 
 
 NOT_SAVED = "the link was not saved: the link database is unavailable right now; please try again later"
 NOT_READ = "the link could not be read: the link database is unavailable right now; please try again later"
-SCHEMA = ("CREATE TABLE IF NOT EXISTS links (id TEXT PRIMARY KEY, digest TEXT NOT NULL UNIQUE, "
-          "state TEXT NOT NULL, created REAL NOT NULL DEFAULT (julianday('now')))")
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS links (id TEXT PRIMARY KEY, digest TEXT NOT NULL UNIQUE, "
+    "state TEXT NOT NULL, created REAL NOT NULL DEFAULT (julianday('now')))"
+)
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -168,8 +170,7 @@ class SQLiteStore:
         if not ID_PATTERN.match(link_id):
             return None
         try:
-            row = self._connection(writing=False).execute("SELECT state FROM links WHERE id = ?",
-                                                          (link_id,)).fetchone()
+            row = self._connection(writing=False).execute("SELECT state FROM links WHERE id = ?", (link_id,)).fetchone()
         except sqlite3.DatabaseError as error:
             self._forget()
             log.warning("link database %s: a read failed: %s", self.path, error)

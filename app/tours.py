@@ -15,14 +15,20 @@ TOURS: dict[str, list[T]] = {
     "cs231n": [
         (("forward", "q"), "The add gate", "q adds x and y. Point at the two wires into q; ask what q is."),
         (("forward", "f"), "The output", "f multiplies q by z. Ask the class for f before you step."),
-        (("seed",), "Start at the end",
-         "The gradient of f with respect to itself is 1: the backward pass starts here."),
+        (
+            ("seed",),
+            "Start at the end",
+            "The gradient of f with respect to itself is 1: the backward pass starts here.",
+        ),
         (("edge", "f", "z"), "Multiply swaps", "∂f/∂z is q's value, 3. Ask: why does z get q's value?"),
         (("edge", "q", "x"), "Add distributes", "q hands its gradient, −4, unchanged to x (and then to y)."),
     ],
     "sigmoid-neuron": [
-        (("forward", "s"), "The weighted sum",
-         "s = w0·x0 + w1·x1 + w2: three multiplies and two adds, folded in one line."),
+        (
+            ("forward", "s"),
+            "The weighted sum",
+            "s = w0·x0 + w1·x1 + w2: three multiplies and two adds, folded in one line.",
+        ),
         (("forward", "f"), "The sigmoid, gate by gate", "negate, exp, add 1, divide: four gates make σ(s). Ask for f."),
         (("seed",), "Backward from f", "Start with 1 at f; every gate now multiplies by its local derivative."),
         (("edge", "s", "w2"), "The bias", "The bias receives exactly ∂f/∂s, about 0.2 = σ(1−σ). Ask why."),
@@ -32,8 +38,11 @@ TOURS: dict[str, list[T]] = {
         (("forward", "a"), "x feeds a…", "x is used by a = x·y…"),
         (("forward", "b"), "…and b", "…and by b = x + y: x fans out to two nodes."),
         (("seed",), "Backward", "Ask: how many contributions will x receive?"),
-        (("end",), "Two contributions",
-         "x received one from a and one from b; its gradient is their sum: that is why += ."),
+        (
+            ("end",),
+            "Two contributions",
+            "x received one from a and one from b; its gradient is their sum: that is why += .",
+        ),
     ],
     "composite": [
         (("forward", "c"), "C", "The innermost function: c = x²."),
@@ -98,7 +107,12 @@ def _find(anchor: Anchor, document: dict[str, Any], names: dict[Any, int]) -> tu
             return position, step["node"]
         if kind == "forward" and step["pass"] == "forward" and step["node"] == names.get(anchor[1], -1):
             return position, step["node"]
-        if (kind == "edge" and step["pass"] == "backward" and not step.get("seed")
-                and step["node"] == names.get(anchor[1], -1) and step["input"] == names.get(anchor[2], -1)):
+        if (
+            kind == "edge"
+            and step["pass"] == "backward"
+            and not step.get("seed")
+            and step["node"] == names.get(anchor[1], -1)
+            and step["input"] == names.get(anchor[2], -1)
+        ):
             return position, step["input"]
     return None

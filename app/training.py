@@ -28,8 +28,13 @@ def check_work(what: str, runs: int, per_run: int, hint: str) -> None:
     total, limit = runs * per_run, SETTINGS.max_train_work
     if total > limit:
         most = max(0, limit // max(1, per_run))
-        raise SourceError("too-much-work", f"{what} needs about {total / 1e9:.1f} s of computing; one request may "
-                          f"use {limit / 1e9:.1f} s. {hint.format(most=most)}", 1, 1)
+        raise SourceError(
+            "too-much-work",
+            f"{what} needs about {total / 1e9:.1f} s of computing; one request may "
+            f"use {limit / 1e9:.1f} s. {hint.format(most=most)}",
+            1,
+            1,
+        )
 
 
 def recorded_steps(steps: int) -> list[int]:
@@ -51,8 +56,15 @@ def check_gradients_json(*args: Any) -> bytes:
     return encode(check_gradients(*args)).encode()
 
 
-def train_program(source: str, values: dict[str, Any], trainable: list[str] | None, lr: float,
-                  momentum: float, steps: int, zero_grad: bool = True) -> dict[str, Any]:
+def train_program(
+    source: str,
+    values: dict[str, Any],
+    trainable: list[str] | None,
+    lr: float,
+    momentum: float,
+    steps: int,
+    zero_grad: bool = True,
+) -> dict[str, Any]:
     """Gradient descent on a program's trainable inputs with the engine's SGD; its output is the loss.
 
     Each step rebuilds the program on the same parameter leaves, so backward() adds into their .grad
@@ -61,26 +73,40 @@ def train_program(source: str, values: dict[str, Any], trainable: list[str] | No
         program = run(source, values, limits=SETTINGS.limits)
         names = trainable if trainable is not None else program.trainable
         _check_trainable(program, names)
-        check_work(f"training this program for {steps:,} steps", steps, program.work,
-                   "Ask for at most {most:,} steps, or make the program smaller.")
+        check_work(
+            f"training this program for {steps:,} steps",
+            steps,
+            program.work,
+            "Ask for at most {most:,} steps, or make the program smaller.",
+        )
         params = [program.inputs[name] for name in names]
         for name, leaf in zip(names, params):
             leaf.name = name
         reuse = dict(zip(names, params))
         rebuild = lambda: run(source, values, limits=SETTINGS.limits, reuse=reuse).output  # noqa: E731
-        history = train(rebuild, SGD(params, lr=lr, momentum=momentum), steps, zero_grad=zero_grad,
-                        record=set(recorded_steps(steps)))
+        history = train(
+            rebuild,
+            SGD(params, lr=lr, momentum=momentum),
+            steps,
+            zero_grad=zero_grad,
+            record=set(recorded_steps(steps)),
+        )
     traced = [k for k, leaf in enumerate(params) if np.size(leaf.data) <= MAX_RECORDED_SIZE]
     recorded, trajectory, grads = list(history.recorded), [list(row) for row in history.params], history.grads
     if history.stopped and recorded and recorded[-1] != len(history.losses) - 1:  # keep the step it stopped at
         recorded.append(len(history.losses) - 1)
         trajectory.append([_plain(leaf.data) for leaf in params])
-    return {"losses": [v if math.isfinite(v) else str(v) for v in history.losses], "recorded": recorded,
-            "params": {names[k]: [_plain(row[k]) for row in trajectory] for k in traced},
-            "grads": {names[k]: [_plain(row[k]) for row in grads] for k in traced},
-            "final": {name: _plain(leaf.data) for name, leaf in zip(names, params)},
-            "steps": len(history.losses), "stopped": history.stopped, "flagged": history.flagged,
-            "trainable": names}
+    return {
+        "losses": [v if math.isfinite(v) else str(v) for v in history.losses],
+        "recorded": recorded,
+        "params": {names[k]: [_plain(row[k]) for row in trajectory] for k in traced},
+        "grads": {names[k]: [_plain(row[k]) for row in grads] for k in traced},
+        "final": {name: _plain(leaf.data) for name, leaf in zip(names, params)},
+        "steps": len(history.losses),
+        "stopped": history.stopped,
+        "flagged": history.flagged,
+        "trainable": names,
+    }
 
 
 def _check_trainable(program: Any, names: list[str]) -> None:
@@ -97,8 +123,18 @@ def _plain(data: Any) -> Any:
     return float(data) if np.ndim(data) == 0 else np.asarray(data, dtype=float).tolist()
 
 
-def train_network(dataset: str, points: int, seed: int, hidden: list[int], activation: str, loss: str,
-                  lr: float, momentum: float, steps: int, frames: int = 10) -> dict[str, Any]:
+def train_network(
+    dataset: str,
+    points: int,
+    seed: int,
+    hidden: list[int],
+    activation: str,
+    loss: str,
+    lr: float,
+    momentum: float,
+    steps: int,
+    frames: int = 10,
+) -> dict[str, Any]:
     """A tensor MLP on a generated dataset: its loss curve, accuracy, and the decision boundary (or the
     fitted curve) after each of `frames` equal stretches of training, to play back as it learned."""
     x, y = make(dataset, points, seed)
@@ -112,8 +148,12 @@ def train_network(dataset: str, points: int, seed: int, hidden: list[int], activ
     # unit's output some ten elementwise ops; per frame: the boundary's GRID² points forward once
     per_step = 3 * points * count + 30 * 10 * points * sum(sizes[1:]) + 20_000 * 10 * len(sizes)
     per_frame = GRID * GRID * count + 30 * 10 * GRID * GRID * sum(sizes[1:])
-    check_work(f"training this network for {steps:,} steps", 1, steps * per_step + min(frames, steps) * per_frame,
-               "Use fewer steps, points or hidden units.")
+    check_work(
+        f"training this network for {steps:,} steps",
+        1,
+        steps * per_step + min(frames, steps) * per_frame,
+        "Use fewer steps, points or hidden units.",
+    )
     model = TensorMLP(x.shape[1], [*hidden, outputs], activation=activation, rng=np.random.default_rng(seed))
     labels = y[:, 0].astype(int)
 
@@ -133,9 +173,16 @@ def train_network(dataset: str, points: int, seed: int, hidden: list[int], activ
             if history.stopped:
                 stopped = history.stopped.replace(f"step {len(history.losses) - 1}", f"step {len(losses) - 1}")
                 break
-    return {"losses": [v if math.isfinite(v) else str(v) for v in losses], "stopped": stopped,
-            "parameters": count, "points": x.tolist(), "targets": y[:, 0].tolist(), "frames": snapshots,
-            "accuracy": snapshots[-1].get("accuracy"), "programs": network_programs(model, x[0], activation)}
+    return {
+        "losses": [v if math.isfinite(v) else str(v) for v in losses],
+        "stopped": stopped,
+        "parameters": count,
+        "points": x.tolist(),
+        "targets": y[:, 0].tolist(),
+        "frames": snapshots,
+        "accuracy": snapshots[-1].get("accuracy"),
+        "programs": network_programs(model, x[0], activation),
+    }
 
 
 def _picture(model: TensorMLP, x: np.ndarray, y: np.ndarray, outputs: int, classify: bool) -> dict[str, Any]:
@@ -152,6 +199,7 @@ def network_programs(model: TensorMLP, point: np.ndarray, activation: str) -> di
     """The trained network on one input point, written in the lab's language: as tensor ops (one node per
     matmul, bias and activation) and as scalar neurons (one line per neuron under a `## layer` heading,
     so the graph folds by neuron and by layer)."""
+
     def number(v: float) -> str:
         return f"{v:.4g}"
 
@@ -198,17 +246,28 @@ def check_gradients(source: str, values: dict[str, Any]) -> list[dict[str, Any]]
     with np.errstate(all="ignore"):
         program = run(source, values, limits=SETTINGS.limits)
         names = [name for name, node in program.inputs.items() if np.ndim(node.data) == 0]
-        check_work(f"checking {len(names)} inputs ({2 * len(names) + 1} runs of the program)", 2 * len(names) + 1,
-                   program.work, "Check a smaller program, or one with fewer inputs.")
+        check_work(
+            f"checking {len(names)} inputs ({2 * len(names) + 1} runs of the program)",
+            2 * len(names) + 1,
+            program.work,
+            "Check a smaller program, or one with fewer inputs.",
+        )
         leaves = [program.inputs[name] for name in names]
-        checks = gradcheck(lambda *given: run(source, values, limits=SETTINGS.limits,
-                                              reuse=dict(zip(names, given))).output, leaves)
+        checks = gradcheck(
+            lambda *given: run(source, values, limits=SETTINGS.limits, reuse=dict(zip(names, given))).output, leaves
+        )
     rows = []
     for name, check in zip(names, checks):
         autograd, numeric = float(check.autograd), float(check.numeric)
         finite = math.isfinite(autograd) and math.isfinite(numeric)
-        rows.append({"name": name, "autograd": _json_number(autograd), "numeric": _json_number(numeric),
-                     "relative_error": check.relative_error if finite else None})
+        rows.append(
+            {
+                "name": name,
+                "autograd": _json_number(autograd),
+                "numeric": _json_number(numeric),
+                "relative_error": check.relative_error if finite else None,
+            }
+        )
     return rows
 
 

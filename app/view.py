@@ -86,8 +86,9 @@ def visible_graph(nodes: list[dict[str, Any]], folded: Iterable[str], copy_after
             graph.items[key] = {"kind": kind, "node": node["id"], "size": list(box_size(kind, node.get("shape")))}
         else:
             key = f"g:{owner}"
-            item = graph.items.setdefault(key, {"kind": "group", "group": owner, "members": [],
-                                                "size": list(SIZES["group"])})
+            item = graph.items.setdefault(
+                key, {"kind": "group", "group": owner, "members": [], "size": list(SIZES["group"])}
+            )
             item["members"].append(node["id"])
         key_of.append(key)
     seen: set[tuple[str, str]] = set()
@@ -135,8 +136,12 @@ def _copy_wide_fan_outs(graph: VisibleGraph, copy_after: int) -> None:
     for tail, head in graph.edges:
         if tail in copied:
             copy = f"{tail}@{head}"
-            graph.items[copy] = {"kind": "copy", "node": graph.items[tail]["node"], "user": head,
-                                 "size": list(SIZES["copy"])}
+            graph.items[copy] = {
+                "kind": "copy",
+                "node": graph.items[tail]["node"],
+                "user": head,
+                "size": list(SIZES["copy"]),
+            }
             tail = copy
         edges.append((tail, head))
     graph.edges = edges

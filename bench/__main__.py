@@ -25,8 +25,11 @@ def _versions() -> str:
 
 def main() -> int:
     print(f"Backprop Lab benchmarks — {_versions()}\n")
-    modules = [importlib.import_module(f"bench.{info.name}")
-               for info in pkgutil.iter_modules(bench.__path__) if not info.name.startswith("_")]
+    modules = [
+        importlib.import_module(f"bench.{info.name}")
+        for info in pkgutil.iter_modules(bench.__path__)
+        if not info.name.startswith("_")
+    ]
     # The comparison libraries leave over a hundred thousand objects on the heap; freezing them keeps
     # every full collection, whoever triggers it, from re-scanning what only the comparison loaded.
     gc.collect()

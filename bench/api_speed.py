@@ -91,8 +91,9 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def timed_posts(client: httpx.Client, count: int, body: Callable[[int], dict[str, Any]],
-                before: Callable[[], None] | None = None) -> tuple[list[float], set[tuple[str, int]]]:
+def timed_posts(
+    client: httpx.Client, count: int, body: Callable[[int], dict[str, Any]], before: Callable[[], None] | None = None
+) -> tuple[list[float], set[tuple[str, int]]]:
     """Seconds per POST /api/trace round trip (the whole body read), and the layouts the answers had, each
     as (key, number of boxes)."""
     samples: list[float] = []
@@ -126,10 +127,17 @@ def row(case: Case, samples: list[float], layouts: set[tuple[str, int]]) -> list
     measured = percentile(samples, 0.95) if case.statistic == "p95" else max(samples)
     met = measured < case.goal and len(layouts) == 1
     boxes = "/".join(str(count) for count in sorted({count for _, count in layouts}))
-    return [case.name, str(case.nodes), boxes, f"{len(samples)}/{case.requests}",
-            duration(percentile(samples, 0.5)),
-            duration(percentile(samples, 0.95)), duration(max(samples)),
-            f"{case.statistic} < {duration(case.goal)}", verdict(met)]
+    return [
+        case.name,
+        str(case.nodes),
+        boxes,
+        f"{len(samples)}/{case.requests}",
+        duration(percentile(samples, 0.5)),
+        duration(percentile(samples, 0.95)),
+        duration(max(samples)),
+        f"{case.statistic} < {duration(case.goal)}",
+        verdict(met),
+    ]
 
 
 def dot_version() -> str:
@@ -141,14 +149,18 @@ def dot_version() -> str:
 
 
 def api_table() -> Table:
-    table = Table("POST /api/trace over HTTP (uvicorn on loopback, one keep-alive httpx client)",
-                  ["case", "nodes", "boxes", "requests", "p50", "p95", "max", "goal", "result"])
+    table = Table(
+        "POST /api/trace over HTTP (uvicorn on loopback, one keep-alive httpx client)",
+        ["case", "nodes", "boxes", "requests", "p50", "p95", "max", "goal", "result"],
+    )
     warm_source, warm_nodes = chain_program(50)
     cold_source, cold_nodes = chain_program(200)
     slider = BY_ID["cs231n"].source
-    cases = [Case("a. trace, warm layout cache", warm_nodes, 300, "p95", 0.020),
-             Case("b. trace, cold layout (cache cleared)", cold_nodes, 10, "max", 0.300),
-             Case("c. slider: CS231n with a new x, warm", node_count(slider), 200, "p95", 0.050)]
+    cases = [
+        Case("a. trace, warm layout cache", warm_nodes, 300, "p95", 0.020),
+        Case("b. trace, cold layout (cache cleared)", cold_nodes, 10, "max", 0.300),
+        Case("c. slider: CS231n with a new x, warm", node_count(slider), 200, "p95", 0.050),
+    ]
     bodies: list[Callable[[int], dict[str, Any]]] = [
         lambda i: {"source": warm_source},
         # folded=[]: every node gets its own box (by default a graph this big opens folded by statement)
@@ -160,9 +172,11 @@ def api_table() -> Table:
             warm(client, body, before)
             samples, layouts = timed_posts(client, case.requests, body, before)
             table.rows.append(row(case, samples, layouts))
-    table.notes.append("timed: the request and reading the whole JSON answer, after "
-                       f"{WARM_UP} untimed ones; boxes: items laid out; requests: measured/planned, each case "
-                       f"stops after {CASE_SECONDS:g} s; a case also fails if its layout changed")
+    table.notes.append(
+        "timed: the request and reading the whole JSON answer, after "
+        f"{WARM_UP} untimed ones; boxes: items laid out; requests: measured/planned, each case "
+        f"stops after {CASE_SECONDS:g} s; a case also fails if its layout changed"
+    )
     table.notes.append(f"programs: x{{i}} = tanh(x{{i-1}}) * 0.9 + x{{i-2}} chains; {dot_version()}")
     return table
 

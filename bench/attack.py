@@ -60,8 +60,10 @@ class Answer:
     message: str = ""
 
 
-PROBE_CALLS = (Call("GET /", "GET", "/"),
-               Call("POST /api/trace (small)", "POST", "/api/trace", {"source": SMALL_PROGRAM}))
+PROBE_CALLS = (
+    Call("GET /", "GET", "/"),
+    Call("POST /api/trace (small)", "POST", "/api/trace", {"source": SMALL_PROGRAM}),
+)
 
 
 def send(port: int, address: str, call: Call, timeout: float) -> Answer:
@@ -108,8 +110,9 @@ def train_program() -> str:
 
 
 def recurrence(lines: int) -> str:
-    return "w = 0.5\nx = 1.5\nh0 = x\n" + "".join(f"h{i} = tanh(h{i - 1} * w + x) * 0.9 + x\n"
-                                                  for i in range(1, lines + 1))
+    return "w = 0.5\nx = 1.5\nh0 = x\n" + "".join(
+        f"h{i} = tanh(h{i - 1} * w + x) * 0.9 + x\n" for i in range(1, lines + 1)
+    )
 
 
 def largest_recurrence() -> tuple[int, str]:
@@ -142,8 +145,12 @@ def largest_gradient_check() -> int:
 
 
 def network_call(steps: int) -> Call:
-    return Call("POST /api/network", "POST", "/api/network",
-                {"dataset": "spiral", "points": 1000, "hidden": [64, 64], "steps": steps})
+    return Call(
+        "POST /api/network",
+        "POST",
+        "/api/network",
+        {"dataset": "spiral", "points": 1000, "hidden": [64, 64], "steps": steps},
+    )
 
 
 def largest_train_steps(port: int, source: str) -> int:
@@ -185,10 +192,12 @@ def attack_calls(port: int) -> tuple[list[Call], list[str]]:
         Call("POST /api/trace (layout)", "POST", "/api/trace", {"source": layout}),
         Call("GET /?source=<bomb>", "GET", "/?source=" + quote(bomb)),
     ]
-    notes = [f"train: {train_source.count(chr(10))} lines, {train_steps} steps (the most the budget allows); "
-             f"network: spiral, 1,000 points, [64, 64], {network_steps} steps; gradcheck: {inputs} inputs",
-             f"layout: {lines} recurrence lines, {len(layout):,} characters, {nodes:,} nodes "
-             f"(one more line: {stopped_by}); bomb: {len(bomb):,} characters"]
+    notes = [
+        f"train: {train_source.count(chr(10))} lines, {train_steps} steps (the most the budget allows); "
+        f"network: spiral, 1,000 points, [64, 64], {network_steps} steps; gradcheck: {inputs} inputs",
+        f"layout: {lines} recurrence lines, {len(layout):,} characters, {nodes:,} nodes "
+        f"(one more line: {stopped_by}); bomb: {len(bomb):,} characters",
+    ]
     return calls, notes
 
 
@@ -217,8 +226,10 @@ def probe_under_attack(port: int, calls: list[Call]) -> tuple[list[Answer], list
     """The probe's answers during the attack, and every attacker's (each starts at its own request)."""
     stop_at = time.perf_counter() + ATTACK_SECONDS
     attackers: list[Answer] = []
-    threads = [threading.Thread(target=attack, args=(port, address, calls[k:] + calls[:k], stop_at, attackers),
-                                daemon=True) for k, address in enumerate(ATTACKER_ADDRESSES)]
+    threads = [
+        threading.Thread(target=attack, args=(port, address, calls[k:] + calls[:k], stop_at, attackers), daemon=True)
+        for k, address in enumerate(ATTACKER_ADDRESSES)
+    ]
     for thread in threads:
         thread.start()
     answers = probe(port, ATTACK_SECONDS)
@@ -242,8 +253,13 @@ class Measurement:
 def measure() -> Measurement:
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "server.log"
-        server = start(Path(folder) / "links.sqlite3", port := free_port(), like_make_run=True,
-                       environment={"BACKPROP_LOG_LEVEL": "info"}, log=log)
+        server = start(
+            Path(folder) / "links.sqlite3",
+            port := free_port(),
+            like_make_run=True,
+            environment={"BACKPROP_LOG_LEVEL": "info"},
+            log=log,
+        )
         try:
             before = workers(server)
             calls, notes = attack_calls(port)
@@ -265,9 +281,11 @@ def percentile(samples: list[float], q: float) -> float | None:
 
 
 def probe_table(result: Measurement) -> Table:
-    table = Table(f"Under attack: probe latency alone ({BASELINE_SECONDS:g} s) and while four attackers send the "
-                  f"costliest requests ({ATTACK_SECONDS:g} s) (python -m app, loopback)",
-                  ["probe request", "statistic", "baseline", "under attack", "under / baseline", "goal", "result"])
+    table = Table(
+        f"Under attack: probe latency alone ({BASELINE_SECONDS:g} s) and while four attackers send the "
+        f"costliest requests ({ATTACK_SECONDS:g} s) (python -m app, loopback)",
+        ["probe request", "statistic", "baseline", "under attack", "under / baseline", "goal", "result"],
+    )
     for call in PROBE_CALLS:
         alone = [a for a in result.baseline if a.name == call.name]
         attacked = [a for a in result.under if a.name == call.name]
@@ -277,8 +295,10 @@ def probe_table(result: Measurement) -> Table:
             goal, met = ("p99 < 1 s", verdict(high is not None and high < GOAL_SECONDS)) if q == 99 else ("", "")
             table.rows.append([call.name, label, duration(low), duration(high), ratio(high, low), goal, met])
         table.rows.append([call.name, "answered 200", _share_ok(alone), _share_ok(attacked), "", "", ""])
-    table.notes.append(f"one request every {PROBE_INTERVAL:g} s from {PROBE_ADDRESS}, alternating; each on a fresh "
-                       f"connection, timeout {PROBE_TIMEOUT:g} s; p99 is the nearest rank (of few samples: near max)")
+    table.notes.append(
+        f"one request every {PROBE_INTERVAL:g} s from {PROBE_ADDRESS}, alternating; each on a fresh "
+        f"connection, timeout {PROBE_TIMEOUT:g} s; p99 is the nearest rank (of few samples: near max)"
+    )
     for label, answers in (("baseline", result.baseline), ("under attack", result.under)):
         other = Counter(f"{a.name} {a.status} {a.kind}".strip() for a in answers if a.status != 200)
         if other:
@@ -292,15 +312,24 @@ def _share_ok(answers: list[Answer]) -> str:
 
 def attacker_table(result: Measurement) -> Table:
     statuses = sorted({a.status for a in result.attackers}, key=lambda s: (isinstance(s, str), str(s)))
-    table = Table(f"Under attack: what the four attackers ({ATTACKER_ADDRESSES[0]}–{ATTACKER_ADDRESSES[-1][-1]}) "
-                  f"sent for {ATTACK_SECONDS:g} s and what they got",
-                  ["attacker request", "sent", *(str(s) for s in statuses), "p50", "max"])
+    table = Table(
+        f"Under attack: what the four attackers ({ATTACKER_ADDRESSES[0]}–{ATTACKER_ADDRESSES[-1][-1]}) "
+        f"sent for {ATTACK_SECONDS:g} s and what they got",
+        ["attacker request", "sent", *(str(s) for s in statuses), "p50", "max"],
+    )
     for name in [call.name for call in result.calls] + ["all"]:
         answers = [a for a in result.attackers if name in ("all", a.name)]  # "all": every answer
         counts = Counter(a.status for a in answers)
         seconds = [a.seconds for a in answers]
-        table.rows.append([name, str(len(answers)), *(str(counts[s]) for s in statuses),
-                           duration(percentile(seconds, 50)), duration(percentile(seconds, 100))])
+        table.rows.append(
+            [
+                name,
+                str(len(answers)),
+                *(str(counts[s]) for s in statuses),
+                duration(percentile(seconds, 50)),
+                duration(percentile(seconds, 100)),
+            ]
+        )
     table.notes.extend(result.notes)
     kinds = Counter(f"{a.name} {a.status} {a.kind}" for a in result.attackers if a.status != 200 and a.kind)
     table.notes.append("errors: " + "; ".join(f"{k} ×{n}" for k, n in sorted(kinds.items())))
@@ -313,10 +342,18 @@ def deaths_table(result: Measurement) -> Table:
     started = re.findall(r"Started server process \[(\d+)\]", result.log)
     died = result.before != result.after or bool(died_lines) or len(started) > len(result.before)
     table = Table("Under attack: did any app worker (uvicorn process) die?", ["", "before", "after", "died"])
-    table.rows.append(["worker pids", " ".join(map(str, sorted(result.before))),
-                       " ".join(map(str, sorted(result.after))), "yes" if died else "no"])
-    table.notes.append(f"server log: {len(started)} 'Started server process', {len(died_lines)} 'Child process "
-                       f"[...] died', {result.log.count('Traceback')} tracebacks")
+    table.rows.append(
+        [
+            "worker pids",
+            " ".join(map(str, sorted(result.before))),
+            " ".join(map(str, sorted(result.after))),
+            "yes" if died else "no",
+        ]
+    )
+    table.notes.append(
+        f"server log: {len(started)} 'Started server process', {len(died_lines)} 'Child process "
+        f"[...] died', {result.log.count('Traceback')} tracebacks"
+    )
     return table
 
 

@@ -58,17 +58,22 @@ def _micrograd_chain_step() -> tuple[Any, Any, Any]:
 
 
 def chain_times(notes: list[str]) -> Times:
-    steps = {"ours": lambda: chain_step(Value, Value.tanh),
-             "micrograd": _micrograd_chain_step if ref.micrograd_engine else None,
-             "PyTorch": (lambda: chain_step(ref.torch_leaf, ref.torch.tanh)) if ref.torch else None}
+    steps = {
+        "ours": lambda: chain_step(Value, Value.tanh),
+        "micrograd": _micrograd_chain_step if ref.micrograd_engine else None,
+        "PyTorch": (lambda: chain_step(ref.torch_leaf, ref.torch.tanh)) if ref.torch else None,
+    }
     grads = {name: float(step()[1].grad) for name, step in steps.items() if step is not None}
     agree = all(math.isclose(g, grads["ours"], rel_tol=1e-9) for g in grads.values())
     if len(grads) > 1:
-        notes.append(f"chain: ∂x/∂w agrees across {', '.join(grads)}: {'yes' if agree else 'NO'} "
-                     f"({grads['ours']:.12g})")
+        notes.append(
+            f"chain: ∂x/∂w agrees across {', '.join(grads)}: {'yes' if agree else 'NO'} ({grads['ours']:.12g})"
+        )
     if ref.micrograd_engine:
-        notes.append(f"chain: micrograd's recursive sort runs with the recursion limit raised to "
-                     f"{MICROGRAD_RECURSION} (micrograd only); its tanh is added in micrograd's own style")
+        notes.append(
+            f"chain: micrograd's recursive sort runs with the recursion limit raised to "
+            f"{MICROGRAD_RECURSION} (micrograd only); its tanh is added in micrograd's own style"
+        )
     times = best_times(steps, repeats=9)
     return {name: None if t is None else t / CHAIN_OPS for name, t in times.items()}
 
@@ -106,10 +111,11 @@ def mlp_times(notes: list[str]) -> Times:
     nodes = len(topological_order(mlp_step(ours, xs, ys)))
     notes.append(f"MLP: one step is {nodes:,} nodes in our graph")
     if len(present) > 1:
-        notes.append(f"MLP: loss and all {len(grads['ours'])} parameter gradients agree across "
-                     f"{', '.join(present)}: {'yes' if agree else 'NO'} (loss {losses['ours']:.9g})")
-    steps = {name: None if model is None else (lambda m=model: mlp_step(m, xs, ys))
-             for name, model in models.items()}
+        notes.append(
+            f"MLP: loss and all {len(grads['ours'])} parameter gradients agree across "
+            f"{', '.join(present)}: {'yes' if agree else 'NO'} (loss {losses['ours']:.9g})"
+        )
+    steps = {name: None if model is None else (lambda m=model: mlp_step(m, xs, ys)) for name, model in models.items()}
     return best_times(steps, repeats=5)
 
 
@@ -121,22 +127,31 @@ def _scalar_row(case: str, unit: str, times: Times) -> list[str]:
         met = None if theirs is None else theirs / ours >= goal
         results.append(f"{other} {verdict(met)}")
     goal = ", ".join(f"≥{goal:g}× {other}" for other, goal in SCALAR_GOALS.items())
-    return [case, unit, duration(ours), duration(times["micrograd"]), duration(times["PyTorch"]),
-            ratio(times["micrograd"], ours), ratio(times["PyTorch"], ours), goal, "; ".join(results)]
+    return [
+        case,
+        unit,
+        duration(ours),
+        duration(times["micrograd"]),
+        duration(times["PyTorch"]),
+        ratio(times["micrograd"], ours),
+        ratio(times["PyTorch"], ours),
+        goal,
+        "; ".join(results),
+    ]
 
 
 def scalar_table() -> Table:
-    table = Table("Scalar graphs, build + backward (best of repeats; ratio = their time ÷ ours, "
-                  ">1: ours faster)",
-                  ["case", "unit", "ours", "micrograd", "PyTorch", "micrograd÷ours", "PyTorch÷ours", "goal",
-                   "result"])
-    table.rows.append(_scalar_row(f"1. chain of {CHAIN_OPS:,} ops (tanh, ×w, +b)", "per op",
-                                  chain_times(table.notes)))
-    table.rows.append(_scalar_row(f"2. MLP({NIN}, {SIZES}) relu, batch {BATCH}", "per step",
-                                  mlp_times(table.notes)))
+    table = Table(
+        "Scalar graphs, build + backward (best of repeats; ratio = their time ÷ ours, >1: ours faster)",
+        ["case", "unit", "ours", "micrograd", "PyTorch", "micrograd÷ours", "PyTorch÷ours", "goal", "result"],
+    )
+    table.rows.append(_scalar_row(f"1. chain of {CHAIN_OPS:,} ops (tanh, ×w, +b)", "per op", chain_times(table.notes)))
+    table.rows.append(_scalar_row(f"2. MLP({NIN}, {SIZES}) relu, batch {BATCH}", "per step", mlp_times(table.notes)))
     table.notes.append("PyTorch builds the same graphs from 0-d float64 tensors with requires_grad")
-    table.notes.append("contenders take turns round by round, so a slow spell of the machine hits all alike; "
-                       "garbage collection stays on")
+    table.notes.append(
+        "contenders take turns round by round, so a slow spell of the machine hits all alike; "
+        "garbage collection stays on"
+    )
     return table
 
 
@@ -175,15 +190,17 @@ def tensor_steps() -> tuple[dict[str, Callable[[], Any] | None], bool]:
         "PyTorch": None,
     }
     if ref.torch:
-        steps["PyTorch"] = partial(ref.torch_step, ref.torch_net(model), ref.torch.from_numpy(x),
-                                   ref.torch.from_numpy(y), LEARNING_RATE)
+        steps["PyTorch"] = partial(
+            ref.torch_step, ref.torch_net(model), ref.torch.from_numpy(x), ref.torch.from_numpy(y), LEARNING_RATE
+        )
     return steps, gradients_match(model, x, y)
 
 
 def tensor_table() -> Table:
-    table = Table("Tensor training step (best of repeats, per step; ratio = ours ÷ theirs, <1: ours faster)",
-                  ["case", "ours", "numpy by hand", "PyTorch", "ours÷numpy", "ours÷PyTorch", "goal",
-                   "result"])
+    table = Table(
+        "Tensor training step (best of repeats, per step; ratio = ours ÷ theirs, <1: ours faster)",
+        ["case", "ours", "numpy by hand", "PyTorch", "ours÷numpy", "ours÷PyTorch", "goal", "result"],
+    )
     steps, fair = tensor_steps()
     # PyTorch is timed in its own rounds: interleaved, its large code evicts ours from the CPU caches
     # and charges that to whichever contender runs next.
@@ -191,15 +208,26 @@ def tensor_table() -> Table:
     times |= best_times({"PyTorch": steps["PyTorch"]}, repeats=7, number=200)
     ours, by_hand, torch_time = times["ours"], times["numpy"], times["PyTorch"]
     met = fair and ours / by_hand <= NUMPY_GOAL  # type: ignore[operator]
-    table.rows.append([f"3. TensorMLP({NIN}, {SIZES}) tanh, batch {BATCH}: zero_grad, forward, mse, "
-                       "backward, SGD", duration(ours), duration(by_hand), duration(torch_time),
-                       ratio(ours, by_hand), ratio(ours, torch_time), f"ours÷numpy ≤{NUMPY_GOAL:g}×",
-                       verdict(met)])
-    table.notes.append(f"our gradients equal the hand-written numpy ones (checked before timing): "
-                       f"{'yes' if fair else 'NO, so the goal cannot be met'}")
-    table.notes.append("numpy: the same network's forward and backward written out by hand; PyTorch: "
-                       "nn.Linear float64 layers with nn.Tanh, mse_loss, p.sub_(lr·grad)"
-                       + ("" if torch_time else f" ({MISSING})"))
+    table.rows.append(
+        [
+            f"3. TensorMLP({NIN}, {SIZES}) tanh, batch {BATCH}: zero_grad, forward, mse, backward, SGD",
+            duration(ours),
+            duration(by_hand),
+            duration(torch_time),
+            ratio(ours, by_hand),
+            ratio(ours, torch_time),
+            f"ours÷numpy ≤{NUMPY_GOAL:g}×",
+            verdict(met),
+        ]
+    )
+    table.notes.append(
+        f"our gradients equal the hand-written numpy ones (checked before timing): "
+        f"{'yes' if fair else 'NO, so the goal cannot be met'}"
+    )
+    table.notes.append(
+        "numpy: the same network's forward and backward written out by hand; PyTorch: "
+        "nn.Linear float64 layers with nn.Tanh, mse_loss, p.sub_(lr·grad)" + ("" if torch_time else f" ({MISSING})")
+    )
     return table
 
 
@@ -229,14 +257,25 @@ def chain_graph(nodes: int) -> Value:
 
 
 def trace_table() -> Table:
-    table = Table("trace(out).to_dict() on scalar graphs (best of repeats)",
-                  ["case", "nodes", "time", "per node", "goal", "result"])
+    table = Table(
+        "trace(out).to_dict() on scalar graphs (best of repeats)",
+        ["case", "nodes", "time", "per node", "goal", "result"],
+    )
     for (case, nodes, goal), build in zip(TRACE_CASES, (mixed_graph, chain_graph), strict=True):
         out = build(nodes)
         counted = len(topological_order(out))
         seconds = best_time(lambda out=out: trace(out).to_dict(), 5 if nodes <= 10_000 else 3)
-        table.rows.append([f"4. {case}", f"{counted:,}", duration(seconds), duration(seconds / counted),
-                           f"< {duration(goal)}", verdict(seconds < goal)])
-    table.notes.append("timed: sorting, both passes, every step's text and the JSON-ready dict; "
-                       "not timed: building the graph")
+        table.rows.append(
+            [
+                f"4. {case}",
+                f"{counted:,}",
+                duration(seconds),
+                duration(seconds / counted),
+                f"< {duration(goal)}",
+                verdict(seconds < goal),
+            ]
+        )
+    table.notes.append(
+        "timed: sorting, both passes, every step's text and the JSON-ready dict; not timed: building the graph"
+    )
     return table

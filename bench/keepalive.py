@@ -63,16 +63,27 @@ def p95(samples: list[float]) -> float:
 
 
 def run() -> list[Table]:
-    table = Table(f"Keep-alive: {REQUESTS} requests one after another on one connection (python -m app, loopback)",
-                  ["request", "p50 with TCP_NODELAY", "p95 with", "p50 without", "p95 without", "p50 without / with"])
+    table = Table(
+        f"Keep-alive: {REQUESTS} requests one after another on one connection (python -m app, loopback)",
+        ["request", "p50 with TCP_NODELAY", "p95 with", "p50 without", "p95 without", "p50 without / with"],
+    )
     with_fix, without = measure(nodelay=True), measure(nodelay=False)
     for kind in KINDS:
         fast, slow = with_fix[kind], without[kind]
-        table.rows.append([kind, duration(statistics.median(fast)), duration(p95(fast)),
-                           duration(statistics.median(slow)), duration(p95(slow)),
-                           ratio(statistics.median(slow), statistics.median(fast))])
-    table.notes.append("without: BACKPROP_TCP_NODELAY=0, Nagle's algorithm on, as uvicorn leaves it for its workers' "
-                       "socket; a response's second write then waits for the client's delayed ACK")
+        table.rows.append(
+            [
+                kind,
+                duration(statistics.median(fast)),
+                duration(p95(fast)),
+                duration(statistics.median(slow)),
+                duration(p95(slow)),
+                ratio(statistics.median(slow), statistics.median(fast)),
+            ]
+        )
+    table.notes.append(
+        "without: BACKPROP_TCP_NODELAY=0, Nagle's algorithm on, as uvicorn leaves it for its workers' "
+        "socket; a response's second write then waits for the client's delayed ACK"
+    )
     return [table]
 
 

@@ -11,8 +11,11 @@ CASES = [
     ("100 nested parentheses (depth limit)", "(" * 100 + "1" + ")" * 100, 1e-3),
     ("a 3,990-term sum (node limit)", "x = 1\ny = " + "x+" * 3990 + "x", 0.1),
     ("5,000-digit number", "9" * 5000, 1e-3),
-    ("the sigmoid neuron, parsed and built", "w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\n"
-     "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", 1e-3),
+    (
+        "the sigmoid neuron, parsed and built",
+        "w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\nf = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))",
+        1e-3,
+    ),
 ]
 
 

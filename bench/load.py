@@ -40,8 +40,11 @@ def make_links(base: str, count: int) -> list[str]:
     paths = []
     for k in range(count):
         state = "v=1&source=" + quote(f"x = {k}\ny = 3\nq = x + y\nf = q * x\n") + f"&step={k % 7}"
-        request = urllib.request.Request(f"{base}/api/share", data=json.dumps({"state": state}).encode(),
-                                         headers={"content-type": "application/json"})
+        request = urllib.request.Request(
+            f"{base}/api/share",
+            data=json.dumps({"state": state}).encode(),
+            headers={"content-type": "application/json"},
+        )
         with urllib.request.urlopen(request) as response:  # noqa: S310 - our own loopback server
             paths.append(json.loads(response.read())["url"])
     return paths
@@ -60,13 +63,16 @@ def parse(output: str) -> dict[str, float]:
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     result["errors"] = float(sum(map(int, socket_errors.groups())) if socket_errors else 0) + float(
-        non_2xx.group(1) if non_2xx else 0)
+        non_2xx.group(1) if non_2xx else 0
+    )
     return result
 
 
 def run() -> list[Table]:
-    table = Table(f"Load: {LINK_CONNECTIONS + TRACE_CONNECTIONS} connections for {SECONDS} s on loopback (wrk)",
-                  ["case", "connections", "requests", "per second", "p50", "p99", "errors", "goal", "result"])
+    table = Table(
+        f"Load: {LINK_CONNECTIONS + TRACE_CONNECTIONS} connections for {SECONDS} s on loopback (wrk)",
+        ["case", "connections", "requests", "per second", "p50", "p99", "errors", "goal", "result"],
+    )
     if shutil.which("wrk") is None:
         table.notes.append(f"wrk {MISSING} (Debian package wrk; `make bench` installs it)")
         return [table]
@@ -80,13 +86,25 @@ def run() -> list[Table]:
         finally:
             server.terminate()
             server.wait(timeout=10)
-    for name, connections, key, goal in (("open a shared link (GET /s/<id>)", LINK_CONNECTIONS, "links", LINK_GOAL_MS),
-                                         ("post a trace (POST /api/trace)", TRACE_CONNECTIONS, "traces", None)):
+    for name, connections, key, goal in (
+        ("open a shared link (GET /s/<id>)", LINK_CONNECTIONS, "links", LINK_GOAL_MS),
+        ("post a trace (POST /api/trace)", TRACE_CONNECTIONS, "traces", None),
+    ):
         r = results[key]
         met = r["errors"] == 0 and (goal is None or r["p99"] < goal)
-        table.rows.append([name, str(connections), f"{r['requests']:,.0f}", f"{r['requests'] / SECONDS:,.0f}",
-                           f"{r['p50']:.1f} ms", f"{r['p99']:.1f} ms", f"{r['errors']:.0f}",
-                           f"0 errors{f', p99 < {goal:g} ms' if goal else ''}", verdict(met)])
+        table.rows.append(
+            [
+                name,
+                str(connections),
+                f"{r['requests']:,.0f}",
+                f"{r['requests'] / SECONDS:,.0f}",
+                f"{r['p50']:.1f} ms",
+                f"{r['p99']:.1f} ms",
+                f"{r['errors']:.0f}",
+                f"0 errors{f', p99 < {goal:g} ms' if goal else ''}",
+                verdict(met),
+            ]
+        )
     table.notes.append("both run at once against `python -m app` (one worker per core); wrk's timeout is 2 s")
     return [table]
 
@@ -98,10 +116,14 @@ def blast(base: str, paths: list[str], folder: Path) -> dict[str, dict[str, floa
     post_script.write_text(POST_SCRIPT % body.replace("\\", "\\\\"))  # Lua reads \n as a newline
     common = ["wrk", "-t2", f"-d{SECONDS}s", "--timeout", "2s", "--latency"]
     runs = {
-        "links": subprocess.Popen([*common, f"-c{LINK_CONNECTIONS}", "-s", str(get_script), base],
-                                  stdout=subprocess.PIPE, text=True),
-        "traces": subprocess.Popen([*common, f"-c{TRACE_CONNECTIONS}", "-s", str(post_script), f"{base}/api/trace"],
-                                   stdout=subprocess.PIPE, text=True),
+        "links": subprocess.Popen(
+            [*common, f"-c{LINK_CONNECTIONS}", "-s", str(get_script), base], stdout=subprocess.PIPE, text=True
+        ),
+        "traces": subprocess.Popen(
+            [*common, f"-c{TRACE_CONNECTIONS}", "-s", str(post_script), f"{base}/api/trace"],
+            stdout=subprocess.PIPE,
+            text=True,
+        ),
     }
     outputs = {key: process.communicate(timeout=SECONDS + 30)[0] for key, process in runs.items()}
     return {key: parse(output) for key, output in outputs.items()}

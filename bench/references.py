@@ -64,8 +64,7 @@ class TorchScalarMLP:
 
     def __init__(self, ours: MLP) -> None:
         self.layers = [
-            [([torch_leaf(w.data) for w in n.w], torch_leaf(n.b.data), n.activation == "relu")
-             for n in layer.neurons]
+            [([torch_leaf(w.data) for w in n.w], torch_leaf(n.b.data), n.activation == "relu") for n in layer.neurons]
             for layer in ours.layers
         ]
 

@@ -21,8 +21,9 @@ def optional(module: str) -> ModuleType | None:
         return None
 
 
-def best_times(fns: Mapping[str, Callable[[], Any] | None], repeats: int = 7,
-                 number: int = 1) -> dict[str, float | None]:
+def best_times(
+    fns: Mapping[str, Callable[[], Any] | None], repeats: int = 7, number: int = 1
+) -> dict[str, float | None]:
     """Best (least) seconds per call of each callable over the rounds (None: not installed), after a
     warm-up call each. A shared machine only ever adds time, so the least is the truest reading.
 

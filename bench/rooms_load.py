@@ -45,8 +45,11 @@ async def reconnect_catches_up(url: str, expected: str) -> bool:
 
 
 async def run_class(base: str) -> dict[str, object]:
-    request = urllib.request.Request(f"{base}/api/rooms", data=json.dumps({"state": "v=1&preset=cs231n"}).encode(),
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/api/rooms",
+        data=json.dumps({"state": "v=1&preset=cs231n"}).encode(),
+        headers={"content-type": "application/json"},
+    )
     with urllib.request.urlopen(request) as response:  # noqa: S310 - our own loopback server
         room = json.loads(response.read())
     ws = base.replace("http", "ws") + f"/ws/rooms/{room['code']}"
@@ -69,8 +72,10 @@ async def run_class(base: str) -> dict[str, object]:
 
 
 def run() -> list[Table]:
-    table = Table(f"Live class: {FOLLOWERS} followers, {STEPS} teacher steps (python -m app, loopback)",
-                  ["deliveries", "p50", "p99", "max", "errors", "reconnected and caught up", "goal", "result"])
+    table = Table(
+        f"Live class: {FOLLOWERS} followers, {STEPS} teacher steps (python -m app, loopback)",
+        ["deliveries", "p50", "p99", "max", "errors", "reconnected and caught up", "goal", "result"],
+    )
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
         server = start(Path(folder) / "links.sqlite3", port, like_make_run=True)
@@ -83,10 +88,18 @@ def run() -> list[Table]:
     p99 = latencies[int(0.99 * (len(latencies) - 1))]
     errors = len(result["errors"])  # type: ignore[arg-type]
     complete = len(latencies) == FOLLOWERS * STEPS
-    table.rows.append([f"{len(latencies):,} of {FOLLOWERS * STEPS:,}", f"{statistics.median(latencies):.1f} ms",
-                       f"{p99:.1f} ms", f"{latencies[-1]:.1f} ms", str(errors),
-                       f"{result['caught_up']} of {RECONNECTING}", f"p99 < {GOAL_MS:g} ms, all delivered, 0 errors",
-                       verdict(p99 < GOAL_MS and complete and errors == 0 and result["caught_up"] == RECONNECTING)])
+    table.rows.append(
+        [
+            f"{len(latencies):,} of {FOLLOWERS * STEPS:,}",
+            f"{statistics.median(latencies):.1f} ms",
+            f"{p99:.1f} ms",
+            f"{latencies[-1]:.1f} ms",
+            str(errors),
+            f"{result['caught_up']} of {RECONNECTING}",
+            f"p99 < {GOAL_MS:g} ms, all delivered, 0 errors",
+            verdict(p99 < GOAL_MS and complete and errors == 0 and result["caught_up"] == RECONNECTING),
+        ]
+    )
     return [table]
 
 

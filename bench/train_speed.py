@@ -38,18 +38,37 @@ def train_request(path: str, body: dict[str, object]) -> Callable[[], object]:
 def run() -> list[Table]:
     table = Table("Training (best of repeats)", ["case", "time", "per step", "goal", "result"])
     seconds = best_time(thousand_steps, repeats=3)
-    table.rows.append(["1,000 SGD steps, TensorMLP(2, [16, 16, 1]), 100 XOR points, loss history kept",
-                       duration(seconds), duration(seconds / 1000), f"< {GOAL_SECONDS:g} s",
-                       verdict(seconds < GOAL_SECONDS)])
+    table.rows.append(
+        [
+            "1,000 SGD steps, TensorMLP(2, [16, 16, 1]), 100 XOR points, loss history kept",
+            duration(seconds),
+            duration(seconds / 1000),
+            f"< {GOAL_SECONDS:g} s",
+            verdict(seconds < GOAL_SECONDS),
+        ]
+    )
     requests = [
-        ("POST /api/train, 200 steps of the sigmoid neuron", "/api/train",
-         {"source": BY_ID["sigmoid-neuron"].source, "lr": 0.5, "steps": 200}),
-        ("POST /api/network, 200 steps of MLP(2, [16, 16, 1]) on XOR, 10 frames", "/api/network",
-         {"dataset": "xor", "steps": 200}),
+        (
+            "POST /api/train, 200 steps of the sigmoid neuron",
+            "/api/train",
+            {"source": BY_ID["sigmoid-neuron"].source, "lr": 0.5, "steps": 200},
+        ),
+        (
+            "POST /api/network, 200 steps of MLP(2, [16, 16, 1]) on XOR, 10 frames",
+            "/api/network",
+            {"dataset": "xor", "steps": 200},
+        ),
     ]
     for name, path, body in requests:
         seconds = best_time(train_request(path, body), repeats=5)
-        table.rows.append([name, duration(seconds), duration(seconds / 200), f"< {REQUEST_GOAL * 1000:g} ms",
-                           verdict(seconds < REQUEST_GOAL)])
+        table.rows.append(
+            [
+                name,
+                duration(seconds),
+                duration(seconds / 200),
+                f"< {REQUEST_GOAL * 1000:g} ms",
+                verdict(seconds < REQUEST_GOAL),
+            ]
+        )
     table.notes.append("requests go through the app in-process (no network): the time is the server's work")
     return [table]

@@ -22,16 +22,34 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(db: Path, port: int, like_make_run: bool = False, environment: Mapping[str, str] | None = None,
-          log: Path | None = None) -> subprocess.Popen[bytes]:
+def start(
+    db: Path,
+    port: int,
+    like_make_run: bool = False,
+    environment: Mapping[str, str] | None = None,
+    log: Path | None = None,
+) -> subprocess.Popen[bytes]:
     """The app on 127.0.0.1:port with its own database: one uvicorn process, or `python -m app`
     (one worker per core) as `make run` starts it, with `environment` added to ours and its stderr
     appended to `log` if given. Returns once it answers and (like `make run`) every worker has opened
     the database."""
     environment = {**os.environ, "BACKPROP_DB": str(db), "BACKPROP_PORT": str(port), **(environment or {})}
-    command = ([sys.executable, "-m", "app"] if like_make_run else
-               [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-                "--log-level", "warning"])
+    command = (
+        [sys.executable, "-m", "app"]
+        if like_make_run
+        else [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
+    )
     with open(log or os.devnull, "ab") as errors:  # the child keeps its own copy of the descriptor
         server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=errors)
     deadline = time.monotonic() + 30
@@ -51,8 +69,9 @@ def start(db: Path, port: int, like_make_run: bool = False, environment: Mapping
 
 
 @contextmanager
-def running(db: Path, like_make_run: bool = False, environment: Mapping[str, str] | None = None,
-            log: Path | None = None) -> Iterator[Server]:
+def running(
+    db: Path, like_make_run: bool = False, environment: Mapping[str, str] | None = None, log: Path | None = None
+) -> Iterator[Server]:
     """The one way tests and benchmarks run the app: started as `start` does on a free port, and
     stopped at the end (the supervisor takes its workers down with it), whatever happened."""
     port = free_port()

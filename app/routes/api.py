@@ -20,16 +20,24 @@ router = APIRouter(prefix="/api", tags=["api"])
 async def create_trace(body: TraceIn, request: Request) -> Response:
     """Run a program: every node's value and gradient, the step timeline, and the graph's layout.
     Large tensors appear in the steps as summaries; /api/trace/step gives one step's arrays in full."""
-    encoded = await request.app.state.compute.run(build_trace_json, body.source, body.values, body.folded,
-                                                  body.preset, request=request, heavy=is_heavy_trace(body.source))
+    encoded = await request.app.state.compute.run(
+        build_trace_json,
+        body.source,
+        body.values,
+        body.folded,
+        body.preset,
+        request=request,
+        heavy=is_heavy_trace(body.source),
+    )
     return Response(encoded, media_type="application/json")
 
 
 @router.post("/trace/step", response_model=StepArraysOut, responses=ERRORS, dependencies=[Depends(quota("trace"))])
 async def read_step_arrays(body: StepIn, request: Request) -> Response:
     """One backward step of a tensor program with its upstream, contribution and gradient arrays in full."""
-    encoded = await request.app.state.compute.run(build_step_json, body.source, body.values, body.step,
-                                                  request=request, heavy=is_heavy_trace(body.source))
+    encoded = await request.app.state.compute.run(
+        build_step_json, body.source, body.values, body.step, request=request, heavy=is_heavy_trace(body.source)
+    )
     return Response(encoded, media_type="application/json")
 
 

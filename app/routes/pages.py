@@ -39,20 +39,32 @@ _traces = ByteCache(SETTINGS.page_cache_bytes)
 
 async def initial_trace(request: Request, state: UrlState) -> tuple[str | None, int, dict[str, Any] | None]:
     """The first trace, computed here so the page opens complete: its JSON and node count, or an error."""
-    key = (state.source, tuple(sorted(state.values.items())), None if state.folded is None else tuple(state.folded),
-           state.preset)
+    key = (
+        state.source,
+        tuple(sorted(state.values.items())),
+        None if state.folded is None else tuple(state.folded),
+        state.preset,
+    )
     cached = _traces.get(key)
     if cached is not None:
         return cached[4:].decode(), int.from_bytes(cached[:4], "big"), None
     try:
         take("trace", client_of(request))  # a page that computes counts as a trace against its client
         encoded, nodes = await request.app.state.compute.run(
-            build_page_trace, state.source, state.values, state.folded, state.preset, request=request,
-            heavy=is_heavy_trace(state.source))
+            build_page_trace,
+            state.source,
+            state.values,
+            state.folded,
+            state.preset,
+            request=request,
+            heavy=is_heavy_trace(state.source),
+        )
     except SourceError as error:
         if state.values and error.kind in ("unknown-input", "bad-input-value"):
-            state.notices.append(f"The link's input values do not fit this program ({error.message}); "
-                                 "the values in the program are used.")
+            state.notices.append(
+                f"The link's input values do not fit this program ({error.message}); "
+                "the values in the program are used."
+            )
             state.values = {}
             return await initial_trace(request, state)
         return None, 0, error.to_dict()
@@ -66,8 +78,7 @@ async def initial_trace(request: Request, state: UrlState) -> tuple[str | None, 
     return encoded.decode(), nodes, None
 
 
-async def lab_context(request: Request, state: UrlState, json_url: str,
-                      share_id: str | None = None) -> dict[str, Any]:
+async def lab_context(request: Request, state: UrlState, json_url: str, share_id: str | None = None) -> dict[str, Any]:
     """What the lab page shows: the presets, the program, and its first trace (or its error). The trace
     arrives encoded (`initial` holds its JSON text), so no large document is encoded here."""
     response, nodes, error = await initial_trace(request, state)
@@ -83,9 +94,14 @@ async def lab_context(request: Request, state: UrlState, json_url: str,
         "json_url": json_url,
         "share_id": share_id,
         "description": f"{first_line[:80]} — a computational graph of {nodes} nodes: values forward, gradients back."
-        if response else "A computational graph: values forward, gradients back.",
-        "initial": {"query": state.query, "response": RawJson(response) if response else None, "error": error,
-                    "notices": state.notices},
+        if response
+        else "A computational graph: values forward, gradients back.",
+        "initial": {
+            "query": state.query,
+            "response": RawJson(response) if response else None,
+            "error": error,
+            "notices": state.notices,
+        },
     }
 
 
@@ -117,8 +133,12 @@ def encode_with_raw(data: Any) -> str:
 def _page(request: Request, context: dict[str, Any], path: str) -> Response:
     """Render the lab page. Its links come from BACKPROP_PUBLIC_URL (or stay relative), never from the
     request's Host, so a cached page is the same for every visitor."""
-    context = {**context, "page_url": f"{SETTINGS.public_url}{path}", "site_url": SETTINGS.public_url,
-               "initial_json": Markup(encode_with_raw(context["initial"]))}  # noqa: S704 - encode() escapes <>&'
+    context = {
+        **context,
+        "page_url": f"{SETTINGS.public_url}{path}",
+        "site_url": SETTINGS.public_url,
+        "initial_json": Markup(encode_with_raw(context["initial"])),
+    }  # noqa: S704 - encode() escapes <>&'
     response = templates.TemplateResponse(request, "index.html", context)
     if context["mode"] == "embed":
         response.headers["content-security-policy"] = EMBED_CSP
@@ -132,16 +152,18 @@ async def read_lab(request: Request, room: str | None = None) -> Response:
     query = request.url.query
     if room is not None:
         return _page(request, await room_context(request, room), f"/?room={quote(room[:16])}")
-    return _page(request, await lab_context(request, read_state(query), f"/index.json?{query}"),
-                 f"/?{query}" if query else "/")
+    return _page(
+        request, await lab_context(request, read_state(query), f"/index.json?{query}"), f"/?{query}" if query else "/"
+    )
 
 
 async def room_context(request: Request, code: str) -> dict[str, Any]:
     live = request.app.state.rooms.get(code[:16])
     if live is None:
         state = read_state("")
-        state.notices.append(f"There is no live session with the code {code[:16]!r}: it may have ended. "
-                             "This is the lab on its own.")
+        state.notices.append(
+            f"There is no live session with the code {code[:16]!r}: it may have ended. This is the lab on its own."
+        )
         return await lab_context(request, state, "/index.json")
     context = await lab_context(request, read_state(live.state), f"/api/rooms/{live.code}")
     context["initial"]["room"] = live.code
@@ -152,8 +174,9 @@ async def room_context(request: Request, code: str) -> dict[str, Any]:
 async def read_embed(request: Request) -> Response:
     """The graph and its controls without the editor, for an iframe in slides (framing allowed)."""
     query = request.url.query
-    return _page(request, await lab_context(request, read_state(query, mode="embed"), f"/index.json?{query}"),
-                 f"/embed?{query}")
+    return _page(
+        request, await lab_context(request, read_state(query, mode="embed"), f"/index.json?{query}"), f"/embed?{query}"
+    )
 
 
 @router.get("/index.json")
@@ -187,9 +210,13 @@ async def read_short_link(request: Request, link_id: str, embed: str | None = No
 
 def network_context(query: str) -> dict[str, Any]:
     """The network page: the datasets to choose from (the settings themselves live in its URL)."""
-    return {"title": "Backprop Lab · Networks", "datasets": list(DATASETS), "theme": None,
-            "description": "A small network learns a dataset: its decision boundary and its loss curve.",
-            "json_url": f"/network.json?{query}"}
+    return {
+        "title": "Backprop Lab · Networks",
+        "datasets": list(DATASETS),
+        "theme": None,
+        "description": "A small network learns a dataset: its decision boundary and its loss curve.",
+        "json_url": f"/network.json?{query}",
+    }
 
 
 @router.get("/network", response_class=HTMLResponse, include_in_schema=False)

@@ -25,29 +25,40 @@ MAX_MESSAGE = 16 * 1024  # bytes of one message, as UTF-8
 RATE, BURST = 20.0, 40.0  # messages per second a connection may send, and the burst allowed
 SEND_TIMEOUT = 1.0  # seconds a follower may take to accept a message before it is disconnected
 ROOM_ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 429: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+    413: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+    429: {"model": ErrorOut},
+    503: {"model": ErrorOut},
+}
 
 
-@router.post("/api/rooms", status_code=201, response_model=RoomOut, responses=ROOM_ERRORS,
-             dependencies=[Depends(quota("rooms"))])
+@router.post(
+    "/api/rooms", status_code=201, response_model=RoomOut, responses=ROOM_ERRORS, dependencies=[Depends(quota("rooms"))]
+)
 async def create_room(body: RoomIn, request: Request, hub: Rooms) -> Any:
     """Start a live session from a lab state: a short code for the class, a secret token for the teacher."""
     size = len(body.state.encode())
     if size > MAX_MESSAGE:
-        return error_response(413, "too-large", f"the state is {size:,} bytes; a room holds at most "
-                              f"{MAX_MESSAGE // 1024} KiB")
+        return error_response(
+            413, "too-large", f"the state is {size:,} bytes; a room holds at most {MAX_MESSAGE // 1024} KiB"
+        )
     try:
         room = hub.create(body.state, owner=client_of(request))
     except RoomQuota as error:
         return error_response(429, "too-many-requests", str(error), headers={"Retry-After": "60"})
     except (RuntimeError, RoomsUnavailable) as error:
         return error_response(503, "busy", str(error), headers={"Retry-After": "30"})
-    return {"code": room.code, "token": room.token, "url": f"/?room={room.code}",
-            "qr": f"/api/rooms/{room.code}/qr.svg"}
+    return {
+        "code": room.code,
+        "token": room.token,
+        "url": f"/?room={room.code}",
+        "qr": f"/api/rooms/{room.code}/qr.svg",
+    }
 
 
-@router.get("/api/rooms/{code}", response_model=RoomStateOut,
-            responses={404: {"model": ErrorOut}, 503: {"model": ErrorOut}})
+@router.get(
+    "/api/rooms/{code}", response_model=RoomStateOut, responses={404: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+)
 async def read_room(code: str, hub: Rooms) -> Any:
     """A live room's current state (what a student who joins now sees) and how many follow it."""
     try:
@@ -59,8 +70,12 @@ async def read_room(code: str, hub: Rooms) -> Any:
         return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
 
 
-@router.delete("/api/rooms/{code}", status_code=204, response_class=Response,
-               responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 503: {"model": ErrorOut}})
+@router.delete(
+    "/api/rooms/{code}",
+    status_code=204,
+    response_class=Response,
+    responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+)
 async def end_room(code: str, hub: Rooms, x_room_token: str = Header(default="", max_length=256)) -> Response:
     """End a live session now (the teacher's token in the X-Room-Token header): every follower is told."""
     try:
@@ -156,7 +171,7 @@ async def _handle(websocket: WebSocket, room: Room, teacher: bool, text: str) ->
     try:
         data = json.loads(text)
     except ValueError:
-        return "messages are JSON objects such as {\"type\": \"state\", \"state\": \"v=1&step=3\"}"
+        return 'messages are JSON objects such as {"type": "state", "state": "v=1&step=3"}'
     kind = data.get("type") if isinstance(data, dict) else None
     if kind == "end" and not teacher:
         return "only the teacher can end this room"
@@ -165,8 +180,10 @@ async def _handle(websocket: WebSocket, room: Room, teacher: bool, text: str) ->
         await close_room(room)
         return None
     if kind != "state" or not isinstance(data.get("state"), str):
-        return ("the only messages are {\"type\": \"state\", \"state\": <the lab's URL query>} and, from the "
-                "teacher, {\"type\": \"end\"}")
+        return (
+            'the only messages are {"type": "state", "state": <the lab\'s URL query>} and, from the '
+            'teacher, {"type": "end"}'
+        )
     if not teacher:
         return "only the teacher can drive this room"
     try:
@@ -187,6 +204,7 @@ def _mark(hub: Any, room: Room) -> None:
 async def broadcast(room: Room, message: str) -> None:
     """Send to every follower at once. One that cannot take it within SEND_TIMEOUT is disconnected,
     so its page notices and reconnects, rather than being left on a socket that never hears again."""
+
     async def send(follower: Any) -> None:
         try:
             await asyncio.wait_for(follower.send_text(message), timeout=SEND_TIMEOUT)

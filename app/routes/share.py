@@ -16,15 +16,26 @@ from ..store import ID_PATTERN, MAX_STATE_BYTES
 router = APIRouter(prefix="/api", tags=["share"])
 
 
-@router.post("/share", status_code=201, response_model=ShareOut, dependencies=[Depends(quota("links"))],
-             responses={200: {"model": ShareOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut},
-                        429: {"model": ErrorOut}, 503: {"model": ErrorOut}})
+@router.post(
+    "/share",
+    status_code=201,
+    response_model=ShareOut,
+    dependencies=[Depends(quota("links"))],
+    responses={
+        200: {"model": ShareOut},
+        413: {"model": ErrorOut},
+        422: {"model": ErrorOut},
+        429: {"model": ErrorOut},
+        503: {"model": ErrorOut},
+    },
+)
 async def create_link(body: ShareIn, request: Request, response: Response, links: Links) -> Any:
     """Store a lab state (its URL query) under a new random id; the same state keeps its first id (200)."""
     size = len(body.state.encode())
     if size > MAX_STATE_BYTES:
-        return error_response(413, "too-large", f"the state is {size:,} bytes; a link holds at most "
-                              f"{MAX_STATE_BYTES // 1024} KiB")
+        return error_response(
+            413, "too-large", f"the state is {size:,} bytes; a link holds at most {MAX_STATE_BYTES // 1024} KiB"
+        )
     try:
         parse_qsl(body.state, strict_parsing=True, max_num_fields=64)
     except ValueError:

@@ -16,15 +16,36 @@ router = APIRouter(prefix="/api", tags=["train"], dependencies=[Depends(quota("t
 @router.post("/train", response_model=TrainOut, responses=ERRORS)
 async def train_steps(body: TrainIn, request: Request) -> Response:
     """Run gradient descent on a program's trainable inputs: the loss, values and gradients of each step."""
-    return await _heavy(request, train_program_json, body.source, body.values, body.trainable, body.lr,
-                        body.momentum, body.steps, body.zero_grad)
+    return await _heavy(
+        request,
+        train_program_json,
+        body.source,
+        body.values,
+        body.trainable,
+        body.lr,
+        body.momentum,
+        body.steps,
+        body.zero_grad,
+    )
 
 
 @router.post("/network", response_model=NetworkOut, responses=ERRORS)
 async def train_network_route(body: NetworkIn, request: Request) -> Response:
     """Train a tensor MLP on a generated dataset: loss curve, accuracy and decision boundary."""
-    return await _heavy(request, train_network_json, body.dataset, body.points, body.seed, body.hidden,
-                        body.activation, body.loss, body.lr, body.momentum, body.steps, body.frames)
+    return await _heavy(
+        request,
+        train_network_json,
+        body.dataset,
+        body.points,
+        body.seed,
+        body.hidden,
+        body.activation,
+        body.loss,
+        body.lr,
+        body.momentum,
+        body.steps,
+        body.frames,
+    )
 
 
 @router.post("/gradcheck", response_model=list[GradCheckOut], responses=ERRORS)

@@ -22,8 +22,9 @@ CS231N = BY_ID["cs231n"].source
 TENSOR_MLP = BY_ID["tensor-mlp"].source
 
 
-def post_trace(client: TestClient, source: str, values: dict[str, Any] | None = None,
-               folded: list[str] | None = None) -> dict[str, Any]:
+def post_trace(
+    client: TestClient, source: str, values: dict[str, Any] | None = None, folded: list[str] | None = None
+) -> dict[str, Any]:
     """POST /api/trace, insist on 200 and strict JSON, and return the parsed body."""
     response = client.post("/api/trace", json={"source": source, "values": values or {}, "folded": folded})
     assert response.status_code == 200, response.text
@@ -40,7 +41,8 @@ def by_name(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("preset_id", PRESET_IDS)
 def test_every_preset_traces_to_a_schema_valid_document_in_strict_json(
-        client: TestClient, trace_validator: Draft202012Validator, preset_id: str) -> None:
+    client: TestClient, trace_validator: Draft202012Validator, preset_id: str
+) -> None:
     body = post_trace(client, BY_ID[preset_id].source)
     assert set(body) == {"source", "trace", "narration", "tour", "inputs", "view", "layout"}
     assert body["source"] == BY_ID[preset_id].source
@@ -49,16 +51,18 @@ def test_every_preset_traces_to_a_schema_valid_document_in_strict_json(
 
 
 def test_strict_json_parsing_refuses_the_non_standard_number_tokens() -> None:
-    for text in ('{"a": NaN}', '[Infinity]', '[-Infinity]'):
+    for text in ('{"a": NaN}', "[Infinity]", "[-Infinity]"):
         with pytest.raises(ValueError, match="not a JSON value"):
             strict_json(text)
     assert strict_json('{"a": 1e308, "b": "nan"}') == {"a": 1e308, "b": "nan"}
 
 
-@pytest.mark.parametrize(("source", "spelled"), [("f = 9**9**9", "inf"), ("x = 0\nf = log(x)", "-inf"),
-                                                 ("f = sqrt(-1)", "nan")])
+@pytest.mark.parametrize(
+    ("source", "spelled"), [("f = 9**9**9", "inf"), ("x = 0\nf = log(x)", "-inf"), ("f = sqrt(-1)", "nan")]
+)
 def test_non_finite_results_are_spelled_out_as_strings_and_flagged(
-        client: TestClient, trace_validator: Draft202012Validator, source: str, spelled: str) -> None:
+    client: TestClient, trace_validator: Draft202012Validator, source: str, spelled: str
+) -> None:
     body = post_trace(client, source)
     trace_validator.validate(body["trace"])
     output = body["trace"]["nodes"][-1]
@@ -85,16 +89,27 @@ def test_tensor_preset_nodes_all_carry_their_shapes(client: TestClient) -> None:
     assert body["trace"]["kind"] == "tensor"
     assert all("shape" in node for node in body["trace"]["nodes"])
     shapes = {name: node["shape"] for name, node in by_name(body).items()}
-    assert shapes == {"X": [4, 2], "W1": [2, 3], "b1": [3], "W2": [3, 1], "b2": [1], "y": [4, 1],
-                      "h": [4, 3], "p": [4, 1], "L": []}
+    assert shapes == {
+        "X": [4, 2],
+        "W1": [2, 3],
+        "b1": [3],
+        "W2": [3, 1],
+        "b2": [1],
+        "y": [4, 1],
+        "h": [4, 3],
+        "p": [4, 1],
+        "L": [],
+    }
 
 
 @pytest.mark.parametrize("preset_id", ["cs231n", "tensor-mlp"])
 def test_inputs_list_every_named_leaf_with_its_id_value_and_shape(client: TestClient, preset_id: str) -> None:
     body = post_trace(client, BY_ID[preset_id].source)
     leaves = [node for node in body["trace"]["nodes"] if node["op"] == "leaf"]
-    expected = [{"name": node["name"], "id": node["id"], "value": node["value"], "shape": node.get("shape"),
-                 "trainable": False} for node in leaves]
+    expected = [
+        {"name": node["name"], "id": node["id"], "value": node["value"], "shape": node.get("shape"), "trainable": False}
+        for node in leaves
+    ]
     assert body["inputs"] == expected
     assert len(expected) == {"cs231n": 3, "tensor-mlp": 6}[preset_id]
 
@@ -102,7 +117,12 @@ def test_inputs_list_every_named_leaf_with_its_id_value_and_shape(client: TestCl
 def test_inputs_written_as_param_are_marked_trainable(client: TestClient) -> None:
     body = post_trace(client, BY_ID["sigmoid-neuron"].source)
     assert {i["name"]: i["trainable"] for i in body["inputs"]} == {
-        "w0": True, "x0": False, "w1": True, "x1": False, "w2": True}
+        "w0": True,
+        "x0": False,
+        "w1": True,
+        "x1": False,
+        "w2": True,
+    }
 
 
 # -- layout: cached by structure ------------------------------------------------------------------
@@ -172,8 +192,12 @@ def assert_layout_draws_the_view(body: dict[str, Any]) -> None:
         assert [width, height] == items[key]["size"]
         assert 0 <= x <= placed["width"] and 0 <= y <= placed["height"]
     owners = item_of_each_node(body)
-    expected = {(owners[tail], owners[node["id"]]) for node in body["trace"]["nodes"] for tail in node["inputs"]
-                if owners[tail] != owners[node["id"]]}
+    expected = {
+        (owners[tail], owners[node["id"]])
+        for node in body["trace"]["nodes"]
+        for tail in node["inputs"]
+        if owners[tail] != owners[node["id"]]
+    }
     drawn = [(tail, head) for tail, head, _ in placed["edges"]]
     assert len(drawn) == len(set(drawn)) and set(drawn) == expected
     assert all(len(points) >= 4 and len(points) % 2 == 0 for _, _, points in placed["edges"])
@@ -181,7 +205,8 @@ def assert_layout_draws_the_view(body: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("preset_id", PRESET_IDS)
 def test_layout_places_every_visible_item_and_draws_exactly_the_graphs_edges(
-        client: TestClient, preset_id: str) -> None:
+    client: TestClient, preset_id: str
+) -> None:
     body = post_trace(client, BY_ID[preset_id].source)
     assert body["view"]["folded"] == []
     assert set(body["view"]["items"]) == {f"n{node['id']}" for node in body["trace"]["nodes"]}
@@ -200,8 +225,15 @@ def test_statements_that_make_several_nodes_become_groups_named_for_their_line(c
     body = post_trace(client, GROUPED)
     assert body["view"]["groups"] == ["f (line 4)", "z (line 3)"]
     groups = {node["id"]: node.get("group") for node in body["trace"]["nodes"]}
-    assert groups == {0: None, 1: None, 2: "z (line 3)", 3: "z (line 3)", 4: "z (line 3)", 5: "f (line 4)",
-                      6: "f (line 4)"}
+    assert groups == {
+        0: None,
+        1: None,
+        2: "z (line 3)",
+        3: "z (line 3)",
+        4: "z (line 3)",
+        5: "f (line 4)",
+        6: "f (line 4)",
+    }
     assert body["view"]["folded"] == []  # small programs open unfolded
 
 
@@ -209,8 +241,12 @@ def test_folding_a_statement_collapses_it_into_one_laid_out_box(client: TestClie
     unfolded = post_trace(client, GROUPED)
     body = post_trace(client, GROUPED, folded=["z (line 3)"])
     assert body["view"]["folded"] == ["z (line 3)"]
-    assert body["view"]["items"]["g:z (line 3)"] == {"kind": "group", "group": "z (line 3)", "members": [2, 3, 4],
-                                                     "size": list(SIZES["group"])}
+    assert body["view"]["items"]["g:z (line 3)"] == {
+        "kind": "group",
+        "group": "z (line 3)",
+        "members": [2, 3, 4],
+        "size": list(SIZES["group"]),
+    }
     assert set(body["view"]["items"]) == {"n0", "n1", "g:z (line 3)", "n5", "n6"}
     assert body["layout"]["key"] != unfolded["layout"]["key"]
     assert_layout_draws_the_view(body)
@@ -240,9 +276,16 @@ def node(id_: int, inputs: list[int], group: str | None = None, op: str = "add")
 
 
 # x → [mlp/l0: w, x·w, tanh] → [mlp/l1: w2, h·w2, + (x·w)] → loss(·x); two edges cross from l0 to l1.
-NODES = [node(0, [], op="leaf"), node(1, [], "mlp/l0", "leaf"), node(2, [0, 1], "mlp/l0", "mul"),
-         node(3, [2], "mlp/l0", "tanh"), node(4, [], "mlp/l1", "leaf"), node(5, [3, 4], "mlp/l1", "mul"),
-         node(6, [5, 2], "mlp/l1"), node(7, [6, 0], op="mul")]
+NODES = [
+    node(0, [], op="leaf"),
+    node(1, [], "mlp/l0", "leaf"),
+    node(2, [0, 1], "mlp/l0", "mul"),
+    node(3, [2], "mlp/l0", "tanh"),
+    node(4, [], "mlp/l1", "leaf"),
+    node(5, [3, 4], "mlp/l1", "mul"),
+    node(6, [5, 2], "mlp/l1"),
+    node(7, [6, 0], op="mul"),
+]
 
 
 def test_group_paths_lists_every_prefix_shortest_first() -> None:
@@ -259,10 +302,11 @@ def test_nothing_folded_shows_every_node_and_every_edge() -> None:
 def test_folding_a_group_collapses_its_members_into_one_box_without_self_loops() -> None:
     graph = visible_graph(NODES, ["mlp"])
     assert graph.folded == ["mlp"]
-    assert graph.items == {"n0": {"kind": "scalar", "node": 0, "size": list(SIZES["scalar"])},
-                           "g:mlp": {"kind": "group", "group": "mlp", "members": [1, 2, 3, 4, 5, 6],
-                                     "size": list(SIZES["group"])},
-                           "n7": {"kind": "scalar", "node": 7, "size": list(SIZES["scalar"])}}
+    assert graph.items == {
+        "n0": {"kind": "scalar", "node": 0, "size": list(SIZES["scalar"])},
+        "g:mlp": {"kind": "group", "group": "mlp", "members": [1, 2, 3, 4, 5, 6], "size": list(SIZES["group"])},
+        "n7": {"kind": "scalar", "node": 7, "size": list(SIZES["scalar"])},
+    }
     assert sorted(graph.edges) == [("g:mlp", "n7"), ("n0", "g:mlp"), ("n0", "n7")]
 
 
@@ -291,8 +335,10 @@ def test_item_kinds_follow_shape_and_constness() -> None:
     assert [item["kind"] for item in visible_graph(nodes, []).items.values()] == ["const", "tensor", "scalar"]
 
 
-@pytest.mark.parametrize(("threshold", "folds"), [(8, []), (100, []), (7, ["mlp/l0", "mlp/l1"]),
-                                                  (4, ["mlp/l0", "mlp/l1"]), (3, ["mlp"]), (1, ["mlp"])])
+@pytest.mark.parametrize(
+    ("threshold", "folds"),
+    [(8, []), (100, []), (7, ["mlp/l0", "mlp/l1"]), (4, ["mlp/l0", "mlp/l1"]), (3, ["mlp"]), (1, ["mlp"])],
+)
 def test_default_folds_pick_the_deepest_level_that_fits_the_threshold(threshold: int, folds: list[str]) -> None:
     assert default_folds(NODES, threshold) == folds
 
@@ -325,8 +371,9 @@ def test_each_preset_can_be_fetched_by_its_id(client: TestClient, preset_id: str
 def test_an_unknown_preset_is_a_json_404_naming_it(client: TestClient) -> None:
     response = client.get("/api/presets/no-such-preset")
     assert response.status_code == 404
-    assert response.json() == {"error": {"kind": "not-found", "message": "there is no preset 'no-such-preset'",
-                                         "line": 1, "column": 1}}
+    assert response.json() == {
+        "error": {"kind": "not-found", "message": "there is no preset 'no-such-preset'", "line": 1, "column": 1}
+    }
 
 
 def test_the_lab_page_is_html_with_a_main_landmark_and_a_link_to_its_json_twin(client: TestClient) -> None:
@@ -382,10 +429,12 @@ def test_the_lab_pages_json_twin_carries_the_presets_selection_and_source(client
     assert (body["selected"], body["source"]) == (PRESETS[0].id, PRESETS[0].source)
 
 
-@pytest.mark.parametrize(("asked", "selected"), [("fan-out", "fan-out"), ("tensor-mlp", "tensor-mlp"),
-                                                 ("nope", "cs231n"), ("", "cs231n")])
+@pytest.mark.parametrize(
+    ("asked", "selected"), [("fan-out", "fan-out"), ("tensor-mlp", "tensor-mlp"), ("nope", "cs231n"), ("", "cs231n")]
+)
 def test_the_json_twin_opens_the_asked_preset_or_falls_back_to_the_first(
-        client: TestClient, asked: str, selected: str) -> None:
+    client: TestClient, asked: str, selected: str
+) -> None:
     body = client.get("/index.json", params={"preset": asked}).json()
     assert (body["selected"], body["source"]) == (selected, BY_ID[selected].source)
     assert body["json_url"] == f"/index.json?preset={asked}"  # the twin of the very page asked for

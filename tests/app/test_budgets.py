@@ -44,7 +44,7 @@ def initial_of(page: str) -> dict:
     """The first-trace data block a lab page carries."""
     tag = '<script id="initial" type="application/json">'
     start = page.index(tag) + len(tag)
-    return strict_json(page[start:page.index("</script>", start)])
+    return strict_json(page[start : page.index("</script>", start)])
 
 
 # -- the trace budget -------------------------------------------------------------------------------
@@ -62,7 +62,8 @@ def test_the_trace_bomb_is_refused_at_its_line_quickly(client: TestClient, n: in
 
 
 def test_a_wide_fan_out_of_a_big_tensor_is_sent_once_with_references(
-        client: TestClient, trace_validator: Draft202012Validator) -> None:
+    client: TestClient, trace_validator: Draft202012Validator
+) -> None:
     response = client.post("/api/trace", json={"source": fan_out_of_sums(150)})
     assert response.status_code == 200, response.text[:300]
     assert len(response.content) < 1_000_000  # the old format sent 150 × 3 arrays of 10,000 numbers: ~90 MB
@@ -134,8 +135,11 @@ def test_pages_that_open_the_bomb_answer_with_its_error(client: TestClient) -> N
 
 # -- training, networks and gradient checks ---------------------------------------------------------
 
-HEAVY = "w = param(0.5)\nx = 1.5\n" + "\n".join(
-    f"h{i} = tanh({'x' if i == 0 else f'h{i - 1}'} * w + x) * 0.9 + x * w" for i in range(150)) + "\nL = h149 * h149\n"
+HEAVY = (
+    "w = param(0.5)\nx = 1.5\n"
+    + "\n".join(f"h{i} = tanh({'x' if i == 0 else f'h{i - 1}'} * w + x) * 0.9 + x * w" for i in range(150))
+    + "\nL = h149 * h149\n"
+)
 
 
 def test_training_is_priced_by_steps_times_graph_size(client: TestClient) -> None:
@@ -153,8 +157,10 @@ def test_training_is_priced_by_steps_times_graph_size(client: TestClient) -> Non
 
 
 def test_a_long_run_records_a_bounded_number_of_steps(client: TestClient) -> None:
-    source = "w = param(0.5)\nv = param([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])\n" \
-             "L = (w - 3) ** 2 + sum(v * v)\n"
+    source = (
+        "w = param(0.5)\nv = param([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])\n"
+        "L = (w - 3) ** 2 + sum(v * v)\n"
+    )
     body = client.post("/api/train", json={"source": source, "lr": 0.01, "steps": 2000}).json()
     assert len(body["losses"]) == 2000 and body["recorded"][0] == 0 and body["recorded"][-1] == 1999
     assert len(body["recorded"]) == 200 and len(body["params"]["w"]) == 200 and len(body["grads"]["w"]) == 200
@@ -170,10 +176,15 @@ def test_a_long_run_records_a_bounded_number_of_steps(client: TestClient) -> Non
 
 def test_networks_and_gradient_checks_over_budget_are_refused_quickly(client: TestClient) -> None:
     started = time.monotonic()
-    network = client.post("/api/network", json={"dataset": "spiral", "points": 1000, "hidden": [96, 96],
-                                                 "steps": 5000})
-    gradcheck = client.post("/api/gradcheck", json={"source": "\n".join(
-        [f"x{i} = {i}.5" for i in range(190)] + [f"f = {' + '.join(f'x{i} * x{i}' for i in range(190))}"])})
+    network = client.post("/api/network", json={"dataset": "spiral", "points": 1000, "hidden": [96, 96], "steps": 5000})
+    gradcheck = client.post(
+        "/api/gradcheck",
+        json={
+            "source": "\n".join(
+                [f"x{i} = {i}.5" for i in range(190)] + [f"f = {' + '.join(f'x{i} * x{i}' for i in range(190))}"]
+            )
+        },
+    )
     assert time.monotonic() - started < 5
     for response in (network, gradcheck):
         assert response.status_code == 400 and response.json()["error"]["kind"] == "too-much-work", response.text
@@ -185,12 +196,12 @@ def test_networks_and_gradient_checks_over_budget_are_refused_quickly(client: Te
 @pytest.fixture
 def two_clients(client: TestClient) -> Iterator[tuple[TestClient, TestClient]]:
     """Two addresses on the app that `client` started (not entered: one lifespan, one pool)."""
-    yield (TestClient(application, client=("127.0.0.1", 50001)),
-           TestClient(application, client=("127.0.0.2", 50002)))
+    yield (TestClient(application, client=("127.0.0.1", 50001)), TestClient(application, client=("127.0.0.2", 50002)))
 
 
 def test_one_client_using_its_link_quota_leaves_another_unaffected(
-        two_clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    two_clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(quotas.LIMITS, "links", quotas.parse_many("3/minute"))
     quotas.reset()
     first, second = two_clients
@@ -203,7 +214,8 @@ def test_one_client_using_its_link_quota_leaves_another_unaffected(
 
 
 def test_one_client_filling_its_rooms_leaves_another_unaffected_and_can_end_one(
-        two_clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    two_clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(app.rooms, "MAX_ROOMS_PER_CLIENT", 2)
     first, second = two_clients
     rooms = [first.post("/api/rooms", json={"state": "v=1"}) for _ in range(3)]
@@ -217,7 +229,8 @@ def test_one_client_filling_its_rooms_leaves_another_unaffected_and_can_end_one(
 
 
 def test_expensive_endpoints_are_rate_limited_per_client(
-        two_clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    two_clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(quotas.LIMITS, "train", quotas.parse_many("2/minute"))
     quotas.reset()
     first, second = two_clients
@@ -240,7 +253,8 @@ def test_a_poisoned_host_never_reaches_another_visitor(client: TestClient) -> No
 
 
 def test_open_graph_urls_come_from_the_configured_public_url(
-        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import app.routes.pages as pages
 
     monkeypatch.setattr(pages, "SETTINGS", pages.SETTINGS.model_copy(update=dict(public_url="https://lab.example.org")))
@@ -316,14 +330,19 @@ def busy(pids: set[int]) -> set[int]:
 
 
 def test_training_stops_when_its_client_goes(tmp_path: Path) -> None:
-    unbounded = {"BACKPROP_COMPUTE_WORKERS": "1", "BACKPROP_MAX_TRAIN_WORK": str(10**13),
-                 "BACKPROP_TRAIN_DEADLINE": "600"}
+    unbounded = {
+        "BACKPROP_COMPUTE_WORKERS": "1",
+        "BACKPROP_MAX_TRAIN_WORK": str(10**13),
+        "BACKPROP_TRAIN_DEADLINE": "600",
+    }
     with servers.running(tmp_path / "links.sqlite3", environment=unbounded) as live:
         server, port = live.process, live.port
         body = json.dumps({"source": HEAVY, "lr": 0.001, "steps": 2000}).encode()  # minutes of work
         client = socket.create_connection(("127.0.0.1", port))
-        client.sendall(b"POST /api/train HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\n"
-                       b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        client.sendall(
+            b"POST /api/train HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
         time.sleep(2)  # the pool's processes have started and settled: only the training runs
         worker = busy(descendants(server.pid))
         for _ in range(5):  # the process that stays on a CPU
@@ -340,13 +359,16 @@ def test_training_stops_when_its_client_goes(tmp_path: Path) -> None:
 
 
 def test_a_training_past_its_deadline_is_stopped_with_a_clear_error(tmp_path: Path) -> None:
-    with servers.running(tmp_path / "links.sqlite3", environment={
-        "BACKPROP_MAX_TRAIN_WORK": str(10**13), "BACKPROP_TRAIN_DEADLINE": "2"}) as live:
+    with servers.running(
+        tmp_path / "links.sqlite3", environment={"BACKPROP_MAX_TRAIN_WORK": str(10**13), "BACKPROP_TRAIN_DEADLINE": "2"}
+    ) as live:
         port = live.port
         started = time.monotonic()
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/train", headers={"content-type": "application/json"},
-            data=json.dumps({"source": HEAVY, "lr": 0.001, "steps": 2000}).encode())
+            f"http://127.0.0.1:{port}/api/train",
+            headers={"content-type": "application/json"},
+            data=json.dumps({"source": HEAVY, "lr": 0.001, "steps": 2000}).encode(),
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=60)  # noqa: S310 - loopback
         assert time.monotonic() - started < 30
@@ -362,8 +384,9 @@ def post_json(url: str, body: dict) -> dict:
 
 def test_the_trace_bomb_by_every_door_kills_no_worker(tmp_path: Path) -> None:
     log = tmp_path / "server.log"
-    with servers.running(tmp_path / "links.sqlite3", like_make_run=True, log=log,
-                         environment={"BACKPROP_LOG_LEVEL": "info"}) as live:
+    with servers.running(
+        tmp_path / "links.sqlite3", like_make_run=True, log=log, environment={"BACKPROP_LOG_LEVEL": "info"}
+    ) as live:
         server, base = live.process, live.url
         before = servers.workers(server)
         query = "v=1&source=" + quote(trace_bomb(100, 200))

@@ -43,10 +43,12 @@ def error_of(response: Any, status: int) -> dict[str, Any]:
 # -- program errors -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("source", "kind", "line", "column"), HOSTILE,
-                         ids=[f"{i}-{h[1]}" for i, h in enumerate(HOSTILE)])
+@pytest.mark.parametrize(
+    ("source", "kind", "line", "column"), HOSTILE, ids=[f"{i}-{h[1]}" for i, h in enumerate(HOSTILE)]
+)
 def test_hostile_programs_get_the_engines_error_kind_and_position_over_http(
-        client: TestClient, source: str, kind: str, line: int, column: int) -> None:
+    client: TestClient, source: str, kind: str, line: int, column: int
+) -> None:
     body = json.dumps({"source": source})
     if len(body.encode()) > LIMIT:
         # the body cap answers first: these sources never reach the engine over HTTP
@@ -59,15 +61,17 @@ def test_hostile_programs_get_the_engines_error_kind_and_position_over_http(
 # -- malformed requests ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("body", "line", "column"), [
-    ('{"source": "x = 1",\n "values": {1}}', 2, 13),
-    ('{"source": "x = 1"', 1, 19),
-    ('{"source": "x = 1"} trailing', 1, 21),
-    ('{\n\n  "source": \'x = 1\'}', 3, 13),
-    ('{"source": "x = 1",}', 1, 20),
-])
-def test_malformed_json_is_a_422_pointing_at_the_break(client: TestClient, body: str, line: int,
-                                                        column: int) -> None:
+@pytest.mark.parametrize(
+    ("body", "line", "column"),
+    [
+        ('{"source": "x = 1",\n "values": {1}}', 2, 13),
+        ('{"source": "x = 1"', 1, 19),
+        ('{"source": "x = 1"} trailing', 1, 21),
+        ("{\n\n  \"source\": 'x = 1'}", 3, 13),
+        ('{"source": "x = 1",}', 1, 20),
+    ],
+)
+def test_malformed_json_is_a_422_pointing_at_the_break(client: TestClient, body: str, line: int, column: int) -> None:
     error = error_of(post_raw(client, body), 422)
     assert error["kind"] == "bad-request" and "not valid JSON" in error["message"]
     assert (error["line"], error["column"]) == (line, column)
@@ -81,17 +85,21 @@ def test_malformed_json_after_non_ascii_text_points_at_the_break(client: TestCli
     assert (error["line"], error["column"]) == (parsed.value.lineno, parsed.value.colno) == (1, 25)
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"source": 3}, "source"),
-    ({"source": None}, "source"),
-    ({}, "source"),
-    ({"source": "x = 1", "values": [1, 2]}, "values"),
-    ({"source": "x = 1", "values": {"x": {"a": 1}}}, "values.x"),
-    ({"source": "x = 1", "folded": "mlp"}, "folded"),
-    ({"source": "x = 1", "extra": True}, "extra"),
-])
-def test_wrongly_typed_fields_are_a_422_naming_the_field(client: TestClient, payload: dict[str, Any],
-                                                          field: str) -> None:
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"source": 3}, "source"),
+        ({"source": None}, "source"),
+        ({}, "source"),
+        ({"source": "x = 1", "values": [1, 2]}, "values"),
+        ({"source": "x = 1", "values": {"x": {"a": 1}}}, "values.x"),
+        ({"source": "x = 1", "folded": "mlp"}, "folded"),
+        ({"source": "x = 1", "extra": True}, "extra"),
+    ],
+)
+def test_wrongly_typed_fields_are_a_422_naming_the_field(
+    client: TestClient, payload: dict[str, Any], field: str
+) -> None:
     error = error_of(client.post("/api/trace", json=payload), 422)
     assert error["kind"] == "bad-request"
     assert error["message"].startswith(field), error["message"]
@@ -111,8 +119,10 @@ def test_the_wrong_method_is_a_json_405(client: TestClient) -> None:
     assert error_of(client.get("/api/trace"), 405)["kind"] == "method-not-allowed"
 
 
-@pytest.mark.parametrize("path", ["/api/nothing-here", "/static/%2e%2e/pyproject.toml",
-                                  "/static/..%2fpyproject.toml", "/static/no-such-file.js"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/nothing-here", "/static/%2e%2e/pyproject.toml", "/static/..%2fpyproject.toml", "/static/no-such-file.js"],
+)
 def test_unknown_routes_and_paths_out_of_static_are_a_json_404(client: TestClient, path: str) -> None:
     assert error_of(client.get(path), 404)["kind"] == "not-found"
 
@@ -139,7 +149,7 @@ def test_a_body_exactly_at_the_cap_is_read_and_traced(client: TestClient) -> Non
 def chunks(body: bytes, size: int = 4096) -> Iterator[bytes]:
     """A body as a generator, which httpx sends chunked, without a content-length."""
     for start in range(0, len(body), size):
-        yield body[start:start + size]
+        yield body[start : start + size]
 
 
 def test_a_streamed_body_over_64_kib_is_a_413(client: TestClient) -> None:
@@ -207,22 +217,26 @@ def test_non_finite_values_are_refused_with_the_inputs_position(client: TestClie
     assert (error["line"], error["column"]) == position
 
 
-@pytest.mark.parametrize(("source", "value", "status", "says"), [
-    (CS231N, "1" + "0" * 400, 400, "not a number"),  # an integer beyond float range
-    (CS231N, "[1, 2]", 400, "finite number"),
-    (CS231N, '"two"', 422, "valid number"),
-    (CS231N, "null", 422, "valid number"),
-    (VECTOR, "3", 400, "shape (2,)"),
-    (VECTOR, "[1, 2, 3]", 400, "shape (2,)"),
-    (VECTOR, "[[1, 2]]", 400, "shape (2,)"),
-    (VECTOR, "[[1], [2, 3]]", 400, "not a number"),
-    (VECTOR, '[1, "a"]', 400, "not a number"),
-    (VECTOR, "[1, null]", 400, "shape (2,)"),
-    (VECTOR, "[1, {}]", 400, "not a number"),
-    (VECTOR, "[" * 100 + "1" + "]" * 100, 400, "not a number"),
-])
+@pytest.mark.parametrize(
+    ("source", "value", "status", "says"),
+    [
+        (CS231N, "1" + "0" * 400, 400, "not a number"),  # an integer beyond float range
+        (CS231N, "[1, 2]", 400, "finite number"),
+        (CS231N, '"two"', 422, "valid number"),
+        (CS231N, "null", 422, "valid number"),
+        (VECTOR, "3", 400, "shape (2,)"),
+        (VECTOR, "[1, 2, 3]", 400, "shape (2,)"),
+        (VECTOR, "[[1, 2]]", 400, "shape (2,)"),
+        (VECTOR, "[[1], [2, 3]]", 400, "not a number"),
+        (VECTOR, '[1, "a"]', 400, "not a number"),
+        (VECTOR, "[1, null]", 400, "shape (2,)"),
+        (VECTOR, "[1, {}]", 400, "not a number"),
+        (VECTOR, "[" * 100 + "1" + "]" * 100, 400, "not a number"),
+    ],
+)
 def test_values_of_the_wrong_type_or_shape_are_refused_with_a_message(
-        client: TestClient, source: str, value: str, status: int, says: str) -> None:
+    client: TestClient, source: str, value: str, status: int, says: str
+) -> None:
     error = error_of(post_raw(client, f'{{"source": {json.dumps(source)}, "values": {{"x": {value}}}}}'), status)
     assert says in error["message"]
 
@@ -237,8 +251,11 @@ def test_a_value_name_with_a_lone_surrogate_is_refused_not_a_crash(client: TestC
     assert response.status_code in (400, 422), response.text
 
 
-@pytest.mark.parametrize(("source", "value"), [(CS231N, "true"), (VECTOR, "[true, false]"), (CS231N, '"2.5"')],
-                         ids=["boolean", "booleans-in-a-vector", "numeric-string"])
+@pytest.mark.parametrize(
+    ("source", "value"),
+    [(CS231N, "true"), (VECTOR, "[true, false]"), (CS231N, '"2.5"')],
+    ids=["boolean", "booleans-in-a-vector", "numeric-string"],
+)
 def test_only_json_numbers_are_accepted_as_input_values(client: TestClient, source: str, value: str) -> None:
     response = post_raw(client, f'{{"source": {json.dumps(source)}, "values": {{"x": {value}}}}}')
     assert response.status_code in (400, 422), response.text
@@ -249,8 +266,7 @@ def test_only_json_numbers_are_accepted_as_input_values(client: TestClient, sour
 
 def assert_security_headers(response: Any) -> None:
     headers = response.headers
-    directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in headers["content-security-policy"]
-                      .split(";"))
+    directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in headers["content-security-policy"].split(";"))
     assert directives["script-src"].split() == ["'self'"], "scripts only from our origin, no unsafe-inline"
     assert "'unsafe-inline'" not in directives["default-src"]
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
@@ -304,23 +320,33 @@ def test_an_unexpected_server_error_still_carries_the_security_headers(client: T
 # -- a property: whatever is posted, the answer is JSON and never a 500 ------------------------------
 
 
-NUMBERS = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True))
-JSONISH = st.recursive(st.one_of(st.none(), st.booleans(), NUMBERS, st.text(max_size=8)),
-                       lambda inner: st.lists(inner, max_size=4), max_leaves=12)
-PROGRAMS = [preset.source for preset in PRESETS] + [VECTOR, "x = [[1, 2]]\nf = sum(x)",
-                                                    "x = 1\ny = 2\nz = x*y + exp(x)\nf = z * z - y"]
+NUMBERS = st.one_of(st.integers(-(10**6), 10**6), st.floats(allow_nan=True, allow_infinity=True))
+JSONISH = st.recursive(
+    st.one_of(st.none(), st.booleans(), NUMBERS, st.text(max_size=8)),
+    lambda inner: st.lists(inner, max_size=4),
+    max_leaves=12,
+)
+PROGRAMS = [preset.source for preset in PRESETS] + [
+    VECTOR,
+    "x = [[1, 2]]\nf = sum(x)",
+    "x = 1\ny = 2\nz = x*y + exp(x)\nf = z * z - y",
+]
 NAMES = st.one_of(st.sampled_from(["x", "y", "z", "q", "f", "X", "W1", "b2"]), st.text(max_size=8))
 GROUPS = st.one_of(st.sampled_from(["z (line 3)", "f (line 4)", "h (line 7)", "L (line 9)"]), st.text(max_size=10))
 REQUEST = st.fixed_dictionaries(
     {"source": st.one_of(st.text(max_size=300), st.sampled_from(PROGRAMS))},
-    optional={"values": st.dictionaries(NAMES, JSONISH, max_size=4),
-              "folded": st.one_of(st.none(), st.lists(GROUPS, max_size=3))})
+    optional={
+        "values": st.dictionaries(NAMES, JSONISH, max_size=4),
+        "folded": st.one_of(st.none(), st.lists(GROUPS, max_size=3)),
+    },
+)
 
 
 @settings(max_examples=100, deadline=None)
 @given(payload=REQUEST)
 def test_any_posted_program_and_values_get_a_json_answer_and_never_a_500(
-        client: TestClient, trace_validator: Draft202012Validator, payload: dict[str, Any]) -> None:
+    client: TestClient, trace_validator: Draft202012Validator, payload: dict[str, Any]
+) -> None:
     response = post_raw(client, json.dumps(payload))  # NaN and Infinity go out as bare tokens
     assert response.status_code in (200, 400, 422), response.text
     event(f"status {response.status_code}")

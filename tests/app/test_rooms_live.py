@@ -34,9 +34,13 @@ def test_a_stalled_follower_is_disconnected_so_its_page_can_reconnect(tmp_path: 
         stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and it never reads
         stalled.connect(("127.0.0.1", port))
         key = base64.b64encode(os.urandom(16)).decode()
-        stalled.sendall((f"GET /ws/rooms/{room['code']} HTTP/1.1\r\nHost: lab\r\nUpgrade: websocket\r\n"
-                         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                         "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        stalled.sendall(
+            (
+                f"GET /ws/rooms/{room['code']} HTTP/1.1\r\nHost: lab\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
         assert stalled.recv(12) == b"HTTP/1.1 101"
         followers = lambda: json.loads(urllib.request.urlopen(f"{base}/api/rooms/{room['code']}").read())["followers"]  # noqa: E731, S310
         assert followers() == 1
@@ -58,8 +62,10 @@ def test_a_stalled_follower_is_disconnected_so_its_page_can_reconnect(tmp_path: 
 
 def test_the_teacher_ends_the_room_and_every_student_is_told(client: TestClient) -> None:
     room = client.post("/api/rooms", json={"state": "v=1&preset=cs231n"}).json()
-    with client.websocket_connect(f"/ws/rooms/{room['code']}") as student, \
-            client.websocket_connect(f"/ws/rooms/{room['code']}?token={room['token']}") as teacher:
+    with (
+        client.websocket_connect(f"/ws/rooms/{room['code']}") as student,
+        client.websocket_connect(f"/ws/rooms/{room['code']}?token={room['token']}") as teacher,
+    ):
         assert student.receive_json()["role"] == "student" and teacher.receive_json()["role"] == "teacher"
         student.send_text(json.dumps({"type": "end"}))  # a student cannot end it
         assert "only the teacher" in student.receive_json()["message"]
@@ -87,7 +93,8 @@ def test_followers_are_counted_across_processes(tmp_path: Path) -> None:
 
 
 def test_a_room_lives_while_its_teacher_is_connected_and_expires_soon_after(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     hub = SQLiteHub(tmp_path / "rooms.sqlite3", ttl=600)
     kept, left = hub.create("v=1"), hub.create("v=1")
     teacher_here: Room = hub.get(kept.code)  # type: ignore[assignment]

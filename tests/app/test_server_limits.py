@@ -36,6 +36,7 @@ HEAD = b"GET /api/presets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 async def _nodelay_of_accepted(protocol: type[Any]) -> int:
     """TCP_NODELAY on the server side of a connection accepted the way uvicorn's workers accept it:
     from a listening socket made with proto 0."""
+
     async def nothing(scope: Any, receive: Any, send: Any) -> None:
         return None
 
@@ -75,8 +76,14 @@ def test_without_the_fix_asyncio_leaves_nagle_on_for_uvicorns_worker_socket() ->
 
 
 def test_the_server_options_carry_the_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("BACKPROP_MAX_HEADER_BYTES", "BACKPROP_HEADER_TIMEOUT", "BACKPROP_BODY_TIMEOUT",
-                 "BACKPROP_MAX_CONNECTIONS", "BACKPROP_TCP_NODELAY", "BACKPROP_LOG_LEVEL"):
+    for name in (
+        "BACKPROP_MAX_HEADER_BYTES",
+        "BACKPROP_HEADER_TIMEOUT",
+        "BACKPROP_BODY_TIMEOUT",
+        "BACKPROP_MAX_CONNECTIONS",
+        "BACKPROP_TCP_NODELAY",
+        "BACKPROP_LOG_LEVEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     limits.cache_clear()
     try:
@@ -105,10 +112,20 @@ def test_a_setting_that_is_not_a_number_stops_the_server_naming_it(monkeypatch: 
 def test_a_stalled_body_is_answered_408_as_json_by_the_middleware() -> None:
     app = create_app()
     app.add_middleware(BodyTimeout, timeout=0.05)
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-             "scheme": "http", "path": "/api/trace", "raw_path": b"/api/trace", "root_path": "",
-             "query_string": b"", "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5000),
-             "headers": [(b"content-type", b"application/json"), (b"content-length", b"100")]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/trace",
+        "raw_path": b"/api/trace",
+        "root_path": "",
+        "query_string": b"",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 5000),
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"100")],
+    }
     chunks = [{"type": "http.request", "body": b'{"source": ', "more_body": True}]
     sent: list[Message] = []
 
@@ -134,8 +151,13 @@ def test_a_stalled_body_is_answered_408_as_json_by_the_middleware() -> None:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, subprocess.Popen[bytes], Path]]:
     folder = tmp_path_factory.mktemp("server")
     port, log = free_port(), folder / "server.log"
-    server = start(folder / "links.sqlite3", port, like_make_run=True, log=log,
-                   environment={"BACKPROP_HEADER_TIMEOUT": "1", "BACKPROP_BODY_TIMEOUT": "1"})
+    server = start(
+        folder / "links.sqlite3",
+        port,
+        like_make_run=True,
+        log=log,
+        environment={"BACKPROP_HEADER_TIMEOUT": "1", "BACKPROP_BODY_TIMEOUT": "1"},
+    )
     try:
         yield port, server, log
     finally:
@@ -201,7 +223,7 @@ def test_connections_that_never_finish_their_head_are_closed(served: Any, first_
     try:
         for k, connection in enumerate(connections):
             if k % 2:  # half send nothing at all
-                connection.sendall(HEAD[:k + 5])
+                connection.sendall(HEAD[: k + 5])
         assert all(read_until_closed(connection) == b"" for connection in connections)
     finally:
         for connection in connections:
@@ -223,20 +245,35 @@ def test_a_stalled_body_is_answered_408_and_closed(served: Any, first_workers: s
     if not any(middleware.cls is BodyTimeout for middleware in app.main.app.user_middleware):
         pytest.fail("app/main.py does not install app.server.BodyTimeout: add app.add_middleware(BodyTimeout)")
     with connect(served[0]) as connection:
-        connection.sendall(b"POST /api/trace HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                           b"Content-Length: 100\r\n\r\n" + b'{"source": ')
+        connection.sendall(
+            b"POST /api/trace HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n" + b'{"source": '
+        )
         status, error = status_and_error(read_until_closed(connection))
     assert (status, error["kind"]) == (408, "timeout")
     still_serving(served, first_workers)
 
 
-@pytest.mark.parametrize("name, value", [("BACKPROP_MAX_NODES", "abc"), ("BACKPROP_COMPUTE_WORKERS", "0"),
-                                         ("BACKPROP_RATE_LINKS", "lots"), ("BACKPROP_PUBLIC_URL", "lab.example.org"),
-                                         ("BACKPROP_PORT", "80000")])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("BACKPROP_MAX_NODES", "abc"),
+        ("BACKPROP_COMPUTE_WORKERS", "0"),
+        ("BACKPROP_RATE_LINKS", "lots"),
+        ("BACKPROP_PUBLIC_URL", "lab.example.org"),
+        ("BACKPROP_PORT", "80000"),
+    ],
+)
 def test_make_run_refuses_a_bad_setting_at_start_with_one_line_naming_it(tmp_path: Path, name: str, value: str) -> None:
     """A bad value is never silently replaced by the default (BACKPROP_MAX_NODES=abc used to mean 2,000)."""
-    run = subprocess.run([sys.executable, "-m", "app"], cwd=servers.ROOT, capture_output=True, text=True, timeout=60,
-                         env={**os.environ, name: value, "BACKPROP_DB": str(tmp_path / "links.sqlite3")})
+    run = subprocess.run(
+        [sys.executable, "-m", "app"],
+        cwd=servers.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, name: value, "BACKPROP_DB": str(tmp_path / "links.sqlite3")},
+    )
     assert run.returncode != 0
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("backprop-lab: ") and name in lines[0], run.stderr

@@ -91,8 +91,16 @@ def test_a_readable_link_opens_the_lab_with_that_program(client: TestClient) -> 
     assert initial["error"] is None
 
 
-@pytest.mark.parametrize("query", ["v=1&source=x%20%3D", "v=9&step=zz&values=x:oops,&folded=%00",
-                                   "values=nope:1", "source=" + "(" * 9000, "%ff%fe=1&mode=<script>"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "v=1&source=x%20%3D",
+        "v=9&step=zz&values=x:oops,&folded=%00",
+        "values=nope:1",
+        "source=" + "(" * 9000,
+        "%ff%fe=1&mode=<script>",
+    ],
+)
 def test_tampered_or_truncated_links_open_with_a_message_not_an_error_page(client: TestClient, query: str) -> None:
     page = client.get(f"/?{query}")
     assert page.status_code == 200

@@ -15,8 +15,9 @@ from tests.servers import free_port, start
 
 def create(port: int, state: str) -> tuple[str, int, str] | None:
     body = json.dumps({"state": state}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/share", data=body,
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/share", data=body, headers={"content-type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
             return state, response.status, json.loads(response.read())["id"]

@@ -25,8 +25,9 @@ STATE = "v=1&source=x%20%3D%202%0Af%20%3D%20x%20*%20x&step={}"
 def request(port: int, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, str], Any]:
     """Status, headers and JSON body of one request to the test server."""
     data = None if body is None else json.dumps(body).encode()
-    outgoing = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
-                                      headers={"content-type": "application/json"})
+    outgoing = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=data, headers={"content-type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(outgoing, timeout=15) as response:
             return response.status, dict(response.headers), json.loads(response.read())
@@ -47,13 +48,15 @@ def _a_directory(tmp_path: Path) -> Path:
     return tmp_path / "links.sqlite3"
 
 
-@pytest.mark.parametrize("unusable", [_under_a_file, _a_directory, lambda _: Path("/dev/null/links.sqlite3")],
-                         ids=["under-a-file", "a-directory", "under-dev-null"])
+@pytest.mark.parametrize(
+    "unusable",
+    [_under_a_file, _a_directory, lambda _: Path("/dev/null/links.sqlite3")],
+    ids=["under-a-file", "a-directory", "under-dev-null"],
+)
 def test_python_m_app_refuses_an_unusable_database_with_one_clear_line(tmp_path: Path, unusable: Any) -> None:
     db = unusable(tmp_path)
     environment = {**os.environ, "BACKPROP_DB": str(db), "BACKPROP_PORT": str(free_port())}
-    finished = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=environment, capture_output=True,
-                              timeout=30)
+    finished = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=environment, capture_output=True, timeout=30)
     lines = finished.stderr.decode().strip().splitlines()
     assert finished.returncode == 2
     assert len(lines) == 1, lines
@@ -99,8 +102,10 @@ def test_a_database_made_read_only_while_open_fails_the_write(tmp_path: Path, im
     # the database and its log, not the shared-memory index: SQLite maps that, and writes to a mapped
     # immutable file kill the process (SIGBUS)
     immutable.extend([db, db.with_name(db.name + "-wal")])
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", *map(str, immutable)],
-                                                        capture_output=True).returncode != 0:
+    if (
+        shutil.which("chattr") is None
+        or subprocess.run(["chattr", "+i", *map(str, immutable)], capture_output=True).returncode != 0
+    ):
         immutable.clear()
         pytest.skip("chattr +i is not available here")
     with pytest.raises(StoreUnavailable):

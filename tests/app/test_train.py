@@ -40,19 +40,32 @@ def test_a_blow_up_stops_training_and_names_the_node(client: TestClient) -> None
     assert body["stopped"] and body["flagged"] == "L" and body["steps"] < 50
 
 
-@pytest.mark.parametrize("request_body", [
-    {"source": PROGRAM, "lr": -0.1}, {"source": PROGRAM, "lr": 1e9}, {"source": PROGRAM, "lr": 0.1, "steps": 10**6},
-    {"source": PROGRAM, "lr": 0.1, "momentum": 1.5}, {"source": PROGRAM, "lr": "fast"},
-])
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        {"source": PROGRAM, "lr": -0.1},
+        {"source": PROGRAM, "lr": 1e9},
+        {"source": PROGRAM, "lr": 0.1, "steps": 10**6},
+        {"source": PROGRAM, "lr": 0.1, "momentum": 1.5},
+        {"source": PROGRAM, "lr": "fast"},
+    ],
+)
 def test_absurd_training_requests_are_refused(client: TestClient, request_body: dict) -> None:
     response = client.post("/api/train", json=request_body)
     assert response.status_code == 422 and response.json()["error"]["message"]
 
 
-@pytest.mark.parametrize(("request_body", "status"), [
-    ({"hidden": [256] * 15}, 400), ({"hidden": [4] * 16}, 422), ({"steps": 10**6}, 422),
-    ({"dataset": "mnist"}, 422), ({"points": 10**7}, 422), ({"hidden": [0]}, 422),
-])
+@pytest.mark.parametrize(
+    ("request_body", "status"),
+    [
+        ({"hidden": [256] * 15}, 400),
+        ({"hidden": [4] * 16}, 422),
+        ({"steps": 10**6}, 422),
+        ({"dataset": "mnist"}, 422),
+        ({"points": 10**7}, 422),
+        ({"hidden": [0]}, 422),
+    ],
+)
 def test_networks_over_the_size_caps_are_refused(client: TestClient, request_body: dict, status: int) -> None:
     response = client.post("/api/network", json=request_body)
     assert response.status_code == status and response.json()["error"]["message"]
@@ -67,8 +80,12 @@ def train_preset(client: TestClient, preset_id: str, **overrides: object) -> dic
     from app.presets import BY_ID
 
     preset = BY_ID[preset_id]
-    settings = {"lr": preset.train["lr"], "steps": preset.train["steps"],
-                "zero_grad": preset.train.get("zero_grad", True), **overrides}
+    settings = {
+        "lr": preset.train["lr"],
+        "steps": preset.train["steps"],
+        "zero_grad": preset.train.get("zero_grad", True),
+        **overrides,
+    }
     return client.post("/api/train", json={"source": preset.source, **settings}).json()
 
 
@@ -124,8 +141,9 @@ def test_the_trained_network_opens_in_the_lab_in_both_views(client: TestClient) 
 def test_without_zero_grad_the_engines_own_gradients_pile_up(client: TestClient) -> None:
     """L = (w − 3)²: each step's gradient is 2(w − 3); without zero_grad the engine's leaf keeps adding
     them up, so the gradient used at step k is the sum over steps 0..k (worked out here by hand)."""
-    body = client.post("/api/train", json={"source": "w = param(0)\nL = (w - 3) ** 2", "lr": 0.1, "steps": 5,
-                                           "zero_grad": False}).json()
+    body = client.post(
+        "/api/train", json={"source": "w = param(0)\nL = (w - 3) ** 2", "lr": 0.1, "steps": 5, "zero_grad": False}
+    ).json()
     w, piled, expected_grads, expected_w = 0.0, 0.0, [], []
     for _ in range(5):
         expected_w.append(w)

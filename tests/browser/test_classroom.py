@@ -30,11 +30,13 @@ def test_a_student_follows_the_teacher_step_by_step_and_can_step_away(browser: A
         teacher.locator("#viewport").click(position={"x": 5, "y": 5})
         for step in range(1, 6):
             teacher.keyboard.press("ArrowRight")
-            student.wait_for_function("s => document.querySelector('#counter').textContent.startsWith(`Step ${s} of`)",
-                                      arg=step, timeout=5000)
+            student.wait_for_function(
+                "s => document.querySelector('#counter').textContent.startsWith(`Step ${s} of`)", arg=step, timeout=5000
+            )
             assert counter(student) == counter(teacher)
-            assert student.evaluate("window.backpropLab.state.selected") == \
-                teacher.evaluate("window.backpropLab.state.selected")
+            assert student.evaluate("window.backpropLab.state.selected") == teacher.evaluate(
+                "window.backpropLab.state.selected"
+            )
         student.locator("#viewport").click(position={"x": 5, "y": 5})
         student.keyboard.press("d")
         student.keyboard.press("Home")

@@ -31,7 +31,8 @@ def shown_number(text: str) -> float:
 
 def node_labels(page: Any) -> dict[int, dict[str, str]]:
     labels = page.eval_on_selector_all(
-        "#graph .node[data-id]", "nodes => nodes.map(n => [Number(n.dataset.id), n.getAttribute('aria-label')])")
+        "#graph .node[data-id]", "nodes => nodes.map(n => [Number(n.dataset.id), n.getAttribute('aria-label')])"
+    )
     return {node_id: LABEL.match(label).groupdict() for node_id, label in labels}
 
 
@@ -46,13 +47,15 @@ def test_typed_program_plays_both_passes_and_shows_the_apis_gradients(page: Any,
     page.fill("#source", source)
     page.click("#run")
     expected = api_trace(server_url, source)["trace"]
-    page.wait_for_function("n => document.querySelectorAll('#graph .node[data-id]').length === n",
-                           arg=len(expected["nodes"]))
+    page.wait_for_function(
+        "n => document.querySelectorAll('#graph .node[data-id]').length === n", arg=len(expected["nodes"])
+    )
     page.select_option("#speed", "16")
     page.click("#play")
     total = len(expected["steps"])
-    page.wait_for_function("t => document.querySelector('#counter').textContent.startsWith(`Step ${t} of ${t}`)",
-                           arg=total, timeout=20000)
+    page.wait_for_function(
+        "t => document.querySelector('#counter').textContent.startsWith(`Step ${t} of ${t}`)", arg=total, timeout=20000
+    )
     shown = node_labels(page)
     for node in expected["nodes"]:
         if node["op"] == "const":
@@ -67,8 +70,7 @@ def test_cs231n_gradients_are_the_textbook_ones_after_the_backward_pass(page: An
     page.locator("#graph").click(position={"x": 5, "y": 5})
     page.keyboard.press("End")
     labels = {label["head"].split(" ")[0].rstrip(","): label for label in node_labels(page).values()}
-    assert {name: shown_number(labels[name]["grad"]) for name in "xyzqf"} == \
-        {"x": -4, "y": -4, "z": 3, "q": -4, "f": 1}
+    assert {name: shown_number(labels[name]["grad"]) for name in "xyzqf"} == {"x": -4, "y": -4, "z": 3, "q": -4, "f": 1}
     assert labels["q"]["head"] == "q = x + y"
 
 
@@ -87,7 +89,8 @@ def test_keyboard_steps_forward_back_and_jumps_home_and_end(page: Any) -> None:
     page.keyboard.press("b")
     assert counter(page) == "Step 6 of 10 · backward pass"
     assert page.text_content("#sentence") == (
-        "Backward starts at the output: the gradient of f with respect to itself is 1.")
+        "Backward starts at the output: the gradient of f with respect to itself is 1."
+    )
     page.keyboard.press(" ")
     assert page.get_attribute("#play", "aria-pressed") == "true"
     page.keyboard.press(" ")

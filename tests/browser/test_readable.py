@@ -35,7 +35,7 @@ def overlapping(texts: list[dict[str, Any]], slack: float = 1.0) -> list[tuple[s
     found = []
     ordered = sorted(texts, key=lambda t: t["x"])
     for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
+        for b in ordered[i + 1 :]:
             if b["x"] >= a["x"] + a["w"] - slack:
                 break
             if min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > slack:
@@ -49,8 +49,9 @@ def smallest_number(texts: list[dict[str, Any]]) -> float:
 
 
 def graph_box(page: Any) -> dict[str, float]:
-    return page.eval_on_selector("#graph", "g => { const r = g.getBoundingClientRect(); "
-                                 "return {x: r.left, y: r.top, w: r.width, h: r.height}; }")
+    return page.eval_on_selector(
+        "#graph", "g => { const r = g.getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height}; }"
+    )
 
 
 @pytest.mark.parametrize("preset", [p.id for p in PRESETS])
@@ -99,8 +100,10 @@ def test_zoomed_far_out_numbers_give_way_to_colour_and_come_back(page: Any) -> N
     assert smallest_number(page.evaluate(TEXTS)) >= 12
 
 
-BIG = ("a = [1, 2, 3, 4, 5]\nb = [[1], [-1], [2], [-2], [0.5]]\nc = a * b\n"
-       "s = sum(c * c) + sum(c)\n")  # c is 5 × 5: its steps carry summaries, the inspector fetches them
+BIG = (
+    "a = [1, 2, 3, 4, 5]\nb = [[1], [-1], [2], [-2], [0.5]]\nc = a * b\n"
+    "s = sum(c * c) + sum(c)\n"
+)  # c is 5 × 5: its steps carry summaries, the inspector fetches them
 
 
 def test_a_small_tensor_shows_its_numbers_and_a_large_one_its_range(page: Any) -> None:
@@ -108,8 +111,9 @@ def test_a_small_tensor_shows_its_numbers_and_a_large_one_its_range(page: Any) -
     total = page.evaluate("window.backpropLab.state.response.trace.steps.length")
     page.evaluate(f"window.backpropLab.go({total})")
     w1 = page.evaluate("window.backpropLab.state.response.trace.nodes.find(n => n.name === 'W1')")
-    cells = page.eval_on_selector(f"#graph .node[data-id='{w1['id']}']",
-                                  "g => [...g.querySelectorAll('text.value.cell')].map(t => t.textContent)")
+    cells = page.eval_on_selector(
+        f"#graph .node[data-id='{w1['id']}']", "g => [...g.querySelectorAll('text.value.cell')].map(t => t.textContent)"
+    )
     expected = [f"{v:.4g}".replace("-", "\u2212") for row in w1["value"] for v in row]
     assert cells == expected
     loss = page.evaluate("window.backpropLab.state.response.trace.nodes.at(-1)")
@@ -118,8 +122,9 @@ def test_a_small_tensor_shows_its_numbers_and_a_large_one_its_range(page: Any) -
     open_lab(page, "source=" + quote(BIG))
     page.evaluate("window.backpropLab.go(window.backpropLab.state.response.trace.steps.length)")
     c = page.evaluate("window.backpropLab.state.response.trace.nodes.find(n => n.name === 'c')")
-    ranges = page.eval_on_selector_all(f"#graph .node[data-id='{c['id']}'] text.range",
-                                       "ts => ts.map(t => t.textContent)")
+    ranges = page.eval_on_selector_all(
+        f"#graph .node[data-id='{c['id']}'] text.range", "ts => ts.map(t => t.textContent)"
+    )
     assert ranges == ["±10", "±21"]  # max |c| = 10, and ∂s/∂c = 2c + 1 is largest at c = 10
 
 
@@ -131,12 +136,15 @@ def test_the_inspector_shows_a_tensors_matrices_and_the_steps_arrays_in_full(pag
     page.evaluate(f"window.backpropLab.go({index + 1})")
     page.click(f"#graph .node[data-id='{c['id']}']")
     page.wait_for_selector("#inspector:not([hidden]) table.matrix >> nth=2")
-    tables = page.eval_on_selector_all("#inspector table.matrix", "ts => ts.map(t => [t.caption.textContent, "
-                                       "[...t.querySelectorAll('td')].map(td => Number(td.title))])")
+    tables = page.eval_on_selector_all(
+        "#inspector table.matrix",
+        "ts => ts.map(t => [t.caption.textContent, [...t.querySelectorAll('td')].map(td => Number(td.title))])",
+    )
     assert tables[0][1] == [v for row in c["value"] for v in row]
     body = json.dumps({"source": BIG, "values": {}, "step": index}).encode()
-    request = urllib.request.Request(f"{server_url}/api/trace/step", data=body,
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        f"{server_url}/api/trace/step", data=body, headers={"content-type": "application/json"}
+    )
     with urllib.request.urlopen(request) as response:  # noqa: S310 - our own loopback server
         full = json.loads(response.read())
     contribution = next(cells for caption, cells in tables if caption.startswith("contribution"))

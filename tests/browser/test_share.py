@@ -48,8 +48,9 @@ def prepare_frame(page: Any) -> None:
     page.wait_for_function("() => location.search.includes('step=') && location.search.includes('theme=')")
 
 
-def test_a_copied_url_reproduces_the_frame_in_another_browser(page: Any, browser: Any, server_url: str,
-                                                              artifacts: Path) -> None:
+def test_a_copied_url_reproduces_the_frame_in_another_browser(
+    page: Any, browser: Any, server_url: str, artifacts: Path
+) -> None:
     prepare_frame(page)
     url = page.url
     assert "values=a%3A1.25" in url and "source=" in url
@@ -67,8 +68,9 @@ def test_a_copied_url_reproduces_the_frame_in_another_browser(page: Any, browser
         other.close()
 
 
-def test_a_short_link_reproduces_the_frame_after_the_app_restarts(browser: Any, tmp_path: Path,
-                                                                  artifacts: Path) -> None:
+def test_a_short_link_reproduces_the_frame_after_the_app_restarts(
+    browser: Any, tmp_path: Path, artifacts: Path
+) -> None:
     db, port = tmp_path / "links.sqlite3", free_port()
     base = f"http://127.0.0.1:{port}"
     server = start(db, port)
@@ -107,9 +109,9 @@ def png_pixels(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     offset, idat, header = 8, b"", None
     while offset < len(data):
-        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
-        body = data[offset + 8:offset + 8 + length]
-        assert struct.unpack(">I", data[offset + 8 + length:offset + 12 + length])[0] == zlib.crc32(kind + body)
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        body = data[offset + 8 : offset + 8 + length]
+        assert struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])[0] == zlib.crc32(kind + body)
         if kind == b"IHDR":
             header = struct.unpack(">IIBB", body[:10])
         elif kind == b"IDAT":

@@ -24,8 +24,7 @@ def significant_digits(text: str) -> int:
 
 def formula_with(page: Any, part: str) -> str:
     """The step panel's TeX (KaTeX keeps it in the MathML annotation), once it contains `part`."""
-    page.wait_for_function("part => document.querySelector('#math annotation')?.textContent.includes(part)",
-                           arg=part)
+    page.wait_for_function("part => document.querySelector('#math annotation')?.textContent.includes(part)", arg=part)
     return page.text_content("#math annotation") or ""
 
 

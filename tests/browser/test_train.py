@@ -16,8 +16,9 @@ pytestmark = pytest.mark.browser
 
 
 def api(server_url: str, path: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(f"{server_url}{path}", data=json.dumps(body).encode(),
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        f"{server_url}{path}", data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
     with urllib.request.urlopen(request) as response:  # noqa: S310 - our own loopback server
         return json.loads(response.read())
 
@@ -59,8 +60,9 @@ def test_training_the_sigmoid_neuron_draws_a_falling_loss_curve_and_scrubs_back(
 
 def test_the_xor_network_learns_and_shows_its_accuracy(page: Any, artifacts: Path) -> None:
     page.goto("/network?dataset=xor&steps=600&seed=0")
-    page.wait_for_function("() => (document.querySelector('#accuracy').textContent || '').startsWith('Step 600')",
-                           timeout=30000)
+    page.wait_for_function(
+        "() => (document.querySelector('#accuracy').textContent || '').startsWith('Step 600')", timeout=30000
+    )
     result = page.evaluate("window.backpropNetwork.result")
     assert result["losses"][-1] < result["losses"][0] / 10
     assert page.text_content("#accuracy").endswith("accuracy 100%")
@@ -73,8 +75,9 @@ def test_the_xor_network_learns_and_shows_its_accuracy(page: Any, artifacts: Pat
 def test_a_network_page_link_asking_for_too_much_training_gets_the_apis_refusal(page: Any) -> None:
     page.expected_console_errors = ["status of 400"]  # the browser logs the refused request itself
     page.goto("/network?dataset=spiral&points=1000&hidden=96,96&steps=5000&seed=0")
-    page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('Could not train')",
-                           timeout=15000)
+    page.wait_for_function(
+        "() => document.querySelector('#status').textContent.startsWith('Could not train')", timeout=15000
+    )
     status = page.text_content("#status")
     assert "needs about" in status and "one request may use" in status
     assert page.evaluate("window.backpropNetwork.result") is None
