@@ -1,14 +1,9 @@
-"""The language's size limits, each overridable by an environment variable of the same name."""
+"""The language's size limits. The engine reads no environment: the app passes its own settings in
+(`run(source, limits=...)`, from BACKPROP_MAX_SOURCE_CHARS, BACKPROP_MAX_NODES and so on)."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, fields
-
-
-def _env(name: str, default: int) -> int:
-    raw = os.environ.get(f"BACKPROP_{name.upper()}")
-    return int(raw) if raw is not None and raw.isdigit() else default
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -23,11 +18,5 @@ class Limits:
     max_tensor_elements: int = 10_000
     max_total_elements: int = 100_000  # numbers held by all the program's values together
 
-    @classmethod
-    def from_environment(cls) -> Limits:
-        """Defaults, overridden by BACKPROP_MAX_SOURCE_CHARS, BACKPROP_MAX_NODES and so on."""
-        defaults = cls()
-        return cls(**{f.name: _env(f.name, getattr(defaults, f.name)) for f in fields(cls)})
 
-
-DEFAULT_LIMITS = Limits.from_environment()
+DEFAULT_LIMITS = Limits()
