@@ -20,9 +20,9 @@ def test_no_engine_module_reads_the_environment() -> None:
 
 
 def test_limits_are_whatever_the_caller_passes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BACKPROP_MAX_NODES", "3")  # not the engine's business
+    monkeypatch.setenv("BACKPROP_MAX_NODES", "2")  # not the engine's business
     assert run("x = 1\ny = x + x + x\n").output.data == 3.0
     assert DEFAULT_LIMITS == Limits()
     with pytest.raises(SourceError) as caught:
-        run("x = 1\ny = x + x + x\n", limits=Limits(max_nodes=3))
+        run("x = 1\ny = x + x + x\n", limits=Limits(max_nodes=2))
     assert caught.value.kind == "too-many-nodes"
