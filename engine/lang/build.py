@@ -273,7 +273,7 @@ class Builder:
     def call(self, expr: Expr, args: list[Node]) -> Node:
         name = expr.text
         constants = [self.literal(arg) for arg in expr.args[len(args) :]]
-        if name in ("max", "min", "mse") and self.tensor_mode:
+        if FUNCTIONS[name].arity == 2 and self.tensor_mode:  # max, min, mse: the two inputs must broadcast
             self.check_shapes(Expr("binary", expr.span, "-"), args[0], args[1])
         try:
             return self.make(lambda: call_op(name, *args, *constants), expr.span)
