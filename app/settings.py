@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # layout
     layout_timeout: PositiveFloat = 5.0
     layout_memory_bytes: PositiveInt = 1024 * 1024 * 1024
-    layout_cache_size: PositiveInt = 512
+    layout_cache_size: int = Field(512, ge=0)  # 0 keeps no layout (for measuring cold layouts)
     fold_threshold: PositiveInt = 120
 
     # what one trace may cost to send: numbers in its document, and bytes of its JSON

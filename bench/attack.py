@@ -28,7 +28,7 @@ from app.settings import SETTINGS
 from bench.report import Table, duration, ratio, verdict
 from engine.lang import SourceError
 from engine.lang import run as run_program
-from tests.servers import free_port, start, workers
+from tests.servers import running, workers
 
 BASELINE_SECONDS, ATTACK_SECONDS = 10.0, 30.0
 PROBE_INTERVAL, PROBE_TIMEOUT, ATTACK_TIMEOUT = 0.2, 10.0, 30.0
@@ -253,14 +253,10 @@ class Measurement:
 def measure() -> Measurement:
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "server.log"
-        server = start(
-            Path(folder) / "links.sqlite3",
-            port := free_port(),
-            like_make_run=True,
-            environment={"BACKPROP_LOG_LEVEL": "info"},
-            log=log,
-        )
-        try:
+        with running(
+            Path(folder) / "links.sqlite3", like_make_run=True, environment={"BACKPROP_LOG_LEVEL": "info"}, log=log
+        ) as live:
+            server, port = live.process, live.port
             before = workers(server)
             calls, notes = attack_calls(port)
             probe(port, 2.0)  # warm-up: the first page computes and caches its trace
@@ -268,9 +264,6 @@ def measure() -> Measurement:
             under, attackers = probe_under_attack(port, calls)
             after = workers(server)
             text = log.read_text(errors="replace")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     return Measurement(baseline, under, attackers, calls, notes, before, after, text)
 
 

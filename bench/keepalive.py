@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bench.report import Table, duration, ratio
-from tests.servers import free_port, start
+from tests.servers import running
 
 REQUESTS = 200  # per request kind and server
 WARM_UP = 10
@@ -47,15 +47,12 @@ def timings(port: int, kind: str) -> list[float]:
 
 
 def measure(nodelay: bool) -> dict[str, list[float]]:
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        environment = {**UNLIMITED, "BACKPROP_TCP_NODELAY": "1" if nodelay else "0"}
-        server = start(Path(folder) / "links.sqlite3", port, like_make_run=True, environment=environment)
-        try:
-            return {kind: timings(port, kind) for kind in KINDS}
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    environment = {**UNLIMITED, "BACKPROP_TCP_NODELAY": "1" if nodelay else "0"}
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running(Path(folder) / "links.sqlite3", like_make_run=True, environment=environment) as server,
+    ):
+        return {kind: timings(server.port, kind) for kind in KINDS}
 
 
 def p95(samples: list[float]) -> float:

@@ -271,16 +271,10 @@ def play(url: str, source: str) -> dict[str, Any]:
 
 def served_play(source: str) -> dict[str, Any]:
     """play() against the app started as its own process (tests.servers), stopped afterwards."""
-    from tests.servers import free_port, start
+    from tests.servers import running
 
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        server = start(Path(folder) / "bench.db", port)
-        try:
-            return play(f"http://127.0.0.1:{port}", source)
-        finally:
-            server.terminate()
-            server.wait()
+    with tempfile.TemporaryDirectory() as folder, running(Path(folder) / "bench.db") as server:
+        return play(server.url, source)
 
 
 def playback_table() -> Table:

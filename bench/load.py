@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench.report import MISSING, Table, verdict
-from tests.servers import free_port, start
+from tests.servers import running
 
 SECONDS = 30
 LINK_CONNECTIONS, TRACE_CONNECTIONS = 180, 20
@@ -76,16 +76,9 @@ def run() -> list[Table]:
     if shutil.which("wrk") is None:
         table.notes.append(f"wrk {MISSING} (Debian package wrk; `make bench` installs it)")
         return [table]
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        server = start(Path(folder) / "links.sqlite3", port, like_make_run=True)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            paths = make_links(base, 20)
-            results = blast(base, paths, Path(folder))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with tempfile.TemporaryDirectory() as folder, running(Path(folder) / "links.sqlite3", like_make_run=True) as server:
+        paths = make_links(server.url, 20)
+        results = blast(server.url, paths, Path(folder))
     for name, connections, key, goal in (
         ("open a shared link (GET /s/<id>)", LINK_CONNECTIONS, "links", LINK_GOAL_MS),
         ("post a trace (POST /api/trace)", TRACE_CONNECTIONS, "traces", None),

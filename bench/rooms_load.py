@@ -18,7 +18,7 @@ from pathlib import Path
 import websockets
 
 from bench.report import Table, verdict
-from tests.servers import free_port, start
+from tests.servers import running
 
 FOLLOWERS, STEPS, RECONNECTING = 300, 30, 50
 GOAL_MS = 100.0
@@ -76,14 +76,8 @@ def run() -> list[Table]:
         f"Live class: {FOLLOWERS} followers, {STEPS} teacher steps (python -m app, loopback)",
         ["deliveries", "p50", "p99", "max", "errors", "reconnected and caught up", "goal", "result"],
     )
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        server = start(Path(folder) / "links.sqlite3", port, like_make_run=True)
-        try:
-            result = asyncio.run(asyncio.wait_for(run_class(f"http://127.0.0.1:{port}"), timeout=60))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with tempfile.TemporaryDirectory() as folder, running(Path(folder) / "links.sqlite3", like_make_run=True) as server:
+        result = asyncio.run(asyncio.wait_for(run_class(server.url), timeout=60))
     latencies = sorted(result["latencies"])  # type: ignore[arg-type]
     p99 = latencies[int(0.99 * (len(latencies) - 1))]
     errors = len(result["errors"])  # type: ignore[arg-type]
