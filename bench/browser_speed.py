@@ -97,9 +97,9 @@ def measure(url: str) -> dict[str, Any]:
         page.wait_for_selector("#graph .node")
         page.evaluate(SLIDER_PROBE, [0.5])  # warm the layout cache
         slider = [page.evaluate(SLIDER_PROBE, [1.0 + k / 8]) for k in range(40)]
-        page.goto(f"{url}/network?dataset=spiral&points=400&steps=1000&hidden=32,32")
+        page.goto(f"{url}/network?dataset=spiral&points=400&steps=400&hidden=32,32")  # within the work budget
         page.wait_for_function(
-            "() => (document.querySelector('#accuracy').textContent || '').startsWith('Step 1000')", timeout=60000
+            "() => (document.querySelector('#accuracy').textContent || '').startsWith('Step 400')", timeout=60000
         )
         redraws = page.evaluate(REDRAW_PROBE) + page.evaluate(REDRAW_PROBE)
         browser.close()
