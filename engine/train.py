@@ -75,8 +75,9 @@ def train(
     """Run `steps` steps of forward, backward, update; stop at the first non-finite loss or gradient.
 
     With zero_grad=False the gradients are zeroed once, before the first step, and then pile up from
-    step to step as backward() adds into them: the classic forgotten-zero_grad bug, for real. `record`
-    names the steps whose parameters (before the step) and gradients are kept (all, if None).
+    step to step as backward() adds into them: the classic forgotten-zero_grad bug, for real. With
+    record_params, the parameters before each step are kept; `record` narrows that to the steps it
+    names, and keeps their gradients as well.
     """
     history = History()
     for step in range(steps):
@@ -98,7 +99,7 @@ def train(
             history.stopped = f"the gradient of {bad.name or 'a parameter'} became non-finite at step {step}"
             history.flagged = bad.name
             break
-        if keep:
+        if keep and record is not None:
             history.grads.append([_plain(p.grad) for p in optimizer.params])
         optimizer.step()
     return history
