@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from math import tanh as _tanh
 from typing import Union
 
 from . import numeric as m
 from .backward import backward_walk, chain_rule
 from .node import Node, _current_group, interior_order, next_order
-from .ops import OPS, Op, power_slope
+from .ops import Forms, Op, install_methods, power_slope
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -155,8 +154,8 @@ def _const(number: object) -> Value:
     return Value(_as_float(number), (), "const")
 
 
-def _method(op: Op) -> Callable[..., Value]:
-    """The Value method of a registry entry: its scalar rule gives the value and the local derivatives."""
+def _forms(op: Op) -> Forms:
+    """The Value method forms of a registry entry: its scalar rule gives the value and the local derivatives."""
     name, forward = op.name, op.scalar
     assert forward is not None
 
@@ -176,24 +175,7 @@ def _method(op: Op) -> Callable[..., Value]:
         value, local = forward(self.data)
         return Value(value, (self,), name, local)
 
-    method: Callable[..., Value]
-    if op.arity == 2:
-        method, inputs = binary, ["self", "other"]
-    elif op.argument == "operand":
-        method, inputs = with_constant, ["self", "constant"]
-    else:
-        method, inputs = unary, ["self"]
-    method.__name__, method.__qualname__ = name, f"Value.{name}"
-    method.__doc__ = f"{op.formula.format(*inputs)}: {op.does.format(*inputs)}."
-    return method
+    return binary, with_constant, unary
 
 
-def _add_methods() -> None:
-    for op in OPS.values():
-        if op.scalar is not None:
-            for name in op.method_names:
-                if name not in Value.__dict__:
-                    setattr(Value, name, _method(op))
-
-
-_add_methods()
+install_methods(Value, lambda op: op.scalar is not None, _forms)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, SupportsFloat, Union, cast
 
 import numpy as np
 
 from .backward import backward_walk
 from .node import Node, _current_group, interior_order, next_order
-from .ops import OPS, Array, Op, TensorRule
+from .ops import OPS, Array, Forms, Op, TensorRule, install_methods
 
 Operand = Union["Tensor", float, int, Sequence[Any], np.ndarray]
 _ADD, _SUB, _MUL, _DIV, _POW, _NEG, _MATMUL, _SUM, _MEAN, _RESHAPE, _TRANSPOSE, _SOFTMAX = (
@@ -183,8 +183,8 @@ def _apply(op: Op, x: Tensor, arg: Any) -> Tensor:
     return node
 
 
-def _method(op: Op) -> Callable[..., Tensor]:
-    """The Tensor method of a registry entry, for the ops not written out above."""
+def _forms(op: Op) -> Forms:
+    """The Tensor method forms of a registry entry, for the ops not written out above."""
     name = op.name
 
     def binary(self: Tensor, other: Operand) -> Tensor:
@@ -198,24 +198,7 @@ def _method(op: Op) -> Callable[..., Tensor]:
     def unary(self: Tensor) -> Tensor:
         return _unary(op, self)
 
-    method: Callable[..., Tensor]
-    if op.arity == 2:
-        method, inputs = binary, ["self", "other"]
-    elif op.argument == "operand":
-        method, inputs = with_constant, ["self", "constant"]
-    else:
-        method, inputs = unary, ["self"]
-    method.__name__, method.__qualname__ = name, f"Tensor.{name}"
-    method.__doc__ = f"{op.formula.format(*inputs)}, elementwise: {op.does.format(*inputs)}."
-    return method
+    return binary, with_constant, unary
 
 
-def _add_methods() -> None:
-    for op in OPS.values():
-        if op.tensor is not None:
-            for name in op.method_names:
-                if name not in Tensor.__dict__:
-                    setattr(Tensor, name, _method(op))
-
-
-_add_methods()
+install_methods(Tensor, lambda op: op.tensor is not None, _forms, ", elementwise")
