@@ -1,4 +1,4 @@
-"""The parts of a lab URL the server reads before the page loads: program, input values, folds, mode, theme.
+"""The parts of a lab URL the server reads before the page loads: program, values, folds, mode, theme, step, quiz.
 
 Every page's URL state is one table, static/js/url-state.json, which the browser's state.js reads too:
 keys, types, defaults, limits and the wording of every notice. The server decodes only the fields the
@@ -25,6 +25,9 @@ STATE_VERSION: int = TABLE["version"]
 LIMITS: dict[str, int] = TABLE["limits"]
 NAME = re.compile(TABLE["patterns"]["name"])
 NUMBER = re.compile(TABLE["patterns"]["number"])
+COUNT = re.compile(TABLE["patterns"]["count"])
+# What JavaScript's String.prototype.trim removes (Python's str.strip removes a different set)
+JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(map(chr, range(0x2000, 0x200B)))
 SERVER_FIELDS: list[dict[str, Any]] = [entry for entry in TABLE["pages"]["lab"] if entry.get("server")]
 
 
@@ -37,6 +40,9 @@ class UrlState:
     folded: list[str] | None = None
     mode: str = "lab"
     theme: str | None = None
+    position: int = 0
+    quiz: bool = False
+    revealed: list[int] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
 
@@ -55,6 +61,36 @@ def notice(kind: str, **values: Any) -> str:
 
 def _choice(text: str, entry: dict[str, Any]) -> str | None:
     return text if text in entry["options"] else None
+
+
+def _in_bounds(number: float, entry: dict[str, Any]) -> bool:
+    """state.js inBounds: a bound the entry does not give does not apply."""
+    return not (
+        ("min" in entry and number < entry["min"])
+        or ("max" in entry and number > entry["max"])
+        or ("above" in entry and number <= entry["above"])
+        or ("below" in entry and number >= entry["below"])
+    )
+
+
+def _count(text: str, entry: dict[str, Any]) -> int | None:
+    """ASCII digits only (at most ten), within the entry's bounds."""
+    return int(text) if COUNT.fullmatch(text) and _in_bounds(int(text), entry) else None
+
+
+def _counts(text: str, entry: dict[str, Any]) -> list[int] | None:
+    """Comma-separated counts, empty items skipped, at most `most` of them; one unreadable refuses them all."""
+    counts: list[int] = []
+    for item in filter(None, (item.strip(JS_SPACE) for item in text.split(","))):
+        count = _count(item, entry)
+        if count is None:
+            return None
+        counts.append(count)
+    return counts if len(counts) <= entry["most"] else None
+
+
+def _flag(text: str) -> bool | None:
+    return {"1": True, "0": False}.get(text)
 
 
 def _list(text: str) -> list[str]:
@@ -76,6 +112,9 @@ def _values(text: str) -> dict[str, float] | None:
 READERS: dict[str, Callable[..., Any]] = {
     "text": lambda text, entry: text,
     "choice": _choice,
+    "count": _count,
+    "counts": _counts,
+    "flag": lambda text, entry: _flag(text),
     "list": lambda text, entry: _list(text),
     "values": lambda text, entry: _values(text),
 }
@@ -124,5 +163,8 @@ def read_state(query: str, mode: str | None = None) -> UrlState:
         folded=fields["folded"],
         mode=mode or fields["mode"],
         theme=fields["theme"],
+        position=fields["position"],
+        quiz=fields["quiz"],
+        revealed=fields["revealed"],
         notices=[n.text for n in notices],
     )

@@ -34,17 +34,23 @@ def test_the_server_decodes_each_link_as_the_browser_does(case: dict[str, Any]) 
 
 def test_the_corpus_covers_every_server_field_and_the_whole_link_notices() -> None:
     refused = {n["key"] for case in LAB for n in case["notices"]}
-    assert {"values", "theme", "mode", "v", None} <= refused
+    assert {"values", "theme", "mode", "step", "quiz", "revealed", "v", None} <= refused
     assert all(any(case["state"][entry["field"]] != entry["default"] for case in LAB) for entry in SERVER_FIELDS)
 
 
 def test_a_link_read_for_its_page_keeps_the_decoded_notices_and_fills_in_the_program() -> None:
-    state = read_state("v=7&values=x:abc&step=zz")
+    state = read_state("v=7&values=x:abc&node=zz")  # the node is the browser's to read
     assert state.preset == PRESETS[0].id and state.source == PRESETS[0].source and state.values == {}
     assert state.notices == [
         TABLE["notices"]["version"].replace("{version}", "7").replace("{current}", "1"),
         TABLE["notices"]["field"].replace("{key}", "values").replace("{text}", '"x:abc"'),
     ]
+
+
+def test_a_link_read_for_its_page_keeps_its_step_and_quiz() -> None:
+    state = read_state("v=1&preset=fan-out&step=12&quiz=1&revealed=7,9")
+    assert (state.position, state.quiz, state.revealed) == (12, True, [7, 9])
+    assert (read_state("").position, read_state("").quiz, read_state("").revealed) == (0, False, [])
 
 
 def test_a_link_with_its_own_program_has_no_preset_and_embed_mode_is_the_routes_to_set() -> None:
