@@ -150,11 +150,19 @@ def decode(query: str) -> tuple[dict[str, Any], list[Notice]]:
     return state, notices
 
 
+def _unknown_preset(name: str) -> str:
+    """Why the page opens on an example the link did not name (a mistyped or retired id)."""
+    quoted = json.dumps(name[: LIMITS["quoted"]], ensure_ascii=False)
+    return f'There is no example called {quoted}; this is the first example, "{PRESETS[0].title}".'
+
+
 def read_state(query: str, mode: str | None = None) -> UrlState:
     """Read a URL query string (as sent, or as stored behind a short link)."""
     fields, notices = decode(query)
     source: str | None = fields["source"]
     preset = BY_ID.get(fields["preset"] or "") or (None if source is not None else PRESETS[0])
+    if source is None and fields["preset"] and fields["preset"] not in BY_ID:
+        notices.append(Notice("preset", _unknown_preset(fields["preset"])))
     return UrlState(
         query=query,
         source=source if source is not None else (preset or PRESETS[0]).source,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 from typing import Any
 
@@ -438,6 +439,20 @@ def test_the_json_twin_opens_the_asked_preset_or_falls_back_to_the_first(
     body = client.get("/index.json", params={"preset": asked}).json()
     assert (body["selected"], body["source"]) == (selected, BY_ID[selected].source)
     assert body["json_url"] == f"/index.json?preset={asked}"  # the twin of the very page asked for
+
+
+def test_a_link_to_an_unknown_example_opens_the_first_and_says_why(client: TestClient) -> None:
+    expected = f'There is no example called "nonexistent"; this is the first example, "{PRESETS[0].title}".'
+    body = client.get("/index.json", params={"preset": "nonexistent"}).json()
+    assert body["selected"] == PRESETS[0].id and body["initial"]["notices"] == [expected]
+    assert json.dumps(expected, ensure_ascii=False)[1:-1] in client.get("/?preset=nonexistent").text
+    long = client.get("/index.json", params={"preset": "x" * 100}).json()["initial"]["notices"][0]
+    assert f'"{"x" * 24}"' in long and "x" * 25 not in long  # quoted as far as the table's limit
+
+
+@pytest.mark.parametrize("query", ["preset=fan-out", "preset=", "preset=nonexistent&source=x%20%3D%201", ""])
+def test_a_known_example_or_a_program_of_its_own_raises_no_notice(client: TestClient, query: str) -> None:
+    assert client.get(f"/index.json?{query}").json()["initial"]["notices"] == []
 
 
 def test_the_docs_page_is_html(client: TestClient) -> None:
