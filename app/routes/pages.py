@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ router = APIRouter(tags=["pages"])
 # bytes: thirty students opening one link cost one computation. Nothing from the request goes in.
 _pages = ByteCache(SETTINGS.page_cache_bytes)
 _traces = ByteCache(SETTINGS.page_cache_bytes)
+REFUSED = re.compile(r";\s*q\s*=\s*0(\.0{0,3})?\s*(;|$)")  # a media range with quality 0 is not acceptable
 
 
 async def initial_trace(request: Request, state: UrlState) -> tuple[str | None, int, dict[str, Any] | None]:
@@ -189,14 +191,14 @@ async def read_lab_json(request: Request) -> Response:
 @router.get("/s/{link_id}", response_class=HTMLResponse, include_in_schema=False)
 async def read_short_link(request: Request, link_id: str, embed: str | None = None) -> Response:
     """A short link: the exact frame that was shared (rendered once, then served from memory)."""
-    if len(link_id) > 64 or not ID_PATTERN.match(link_id):
-        return error_response(404, "not-found", "this is not a Backprop Lab link id")
     mode = "embed" if embed not in (None, "", "0") else "lab"
+    if len(link_id) > 64 or not ID_PATTERN.match(link_id):
+        return link_not_found(request, link_id, mode, "this is not a Backprop Lab link id")
     cached = _pages.get((link_id, mode))
     if cached is None:
         query = await request.app.state.run_store(request.app.state.links.get, link_id)
         if query is None:
-            return error_response(404, "not-found", "no link with this id: it may have been mistyped")
+            return link_not_found(request, link_id, mode, "no link with this id: it may have been mistyped")
         state = read_state(query, mode=mode if mode == "embed" else None)
         context = await lab_context(request, state, f"/api/share/{link_id}", share_id=link_id)
         rendered = _page(request, context, f"/s/{link_id}" + ("?embed=1" if mode == "embed" else ""))
@@ -206,6 +208,37 @@ async def read_short_link(request: Request, link_id: str, embed: str | None = No
         _pages.put((link_id, mode), cached)
     headers = {"content-security-policy": EMBED_CSP} if mode == "embed" else {}
     return HTMLResponse(cached, headers=headers)
+
+
+def link_not_found(request: Request, link_id: str, mode: str, reason: str) -> Response:
+    """A short link that leads nowhere: a page a person can act on, or the JSON 404 for a client that
+    asked for JSON only. Either way it points at the JSON twin, /api/share/<id>, which is a 404 too."""
+    if wants_json_only(request):
+        return error_response(404, "not-found", reason)
+    shown = link_id[:64]
+    context = {
+        "title": "Backprop Lab: no such link",
+        "description": "This short link leads to no saved graph.",
+        "theme": None,
+        "mode": mode,
+        "json_url": f"/api/share/{quote(shown, safe='')}",
+        "message": f"No link has the id “{shown}”: it may be mistyped, or it may have been made on another "
+        "Backprop Lab server, whose links this one does not have.",
+    }
+    response = templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+    if mode == "embed":  # the slide that frames it shows the message, not the browser's refusal
+        response.headers["content-security-policy"] = EMBED_CSP
+    return response
+
+
+def wants_json_only(request: Request) -> bool:
+    """Whether the Accept header names application/json and not text/html (a script, not a browser)."""
+    accepted = {
+        part.split(";")[0].strip()
+        for part in request.headers.get("accept", "").lower().split(",")
+        if not REFUSED.search(part)
+    }
+    return "application/json" in accepted and "text/html" not in accepted
 
 
 def network_context(query: str) -> dict[str, Any]:

@@ -50,17 +50,63 @@ def test_shared_pages_carry_open_graph_tags(client: TestClient) -> None:
     assert "a computational graph of 2 nodes" in html  # x, and y = x * x
 
 
-@pytest.mark.parametrize("link_id", ["abc", "A" * 21 + "!", "a" * 10_000, "../../etc/passwd", "%00" * 8])
+MALFORMED = ["abc", "A" * 21 + "!", "a" * 10_000, "../../etc/passwd", "%00" * 8]
+UNKNOWN = "Q" * 22
+
+
+@pytest.mark.parametrize("link_id", MALFORMED)
 def test_malformed_or_huge_ids_are_404(client: TestClient, link_id: str) -> None:
-    for path in (f"/s/{link_id}", f"/api/share/{link_id}"):
-        response = client.get(path)
-        assert response.status_code == 404
-        assert response.json()["error"]["kind"] == "not-found"
+    assert client.get(f"/s/{link_id}").status_code == 404
+    response = client.get(f"/api/share/{link_id}")
+    assert response.status_code == 404
+    assert response.json()["error"]["kind"] == "not-found"
+
+
+@pytest.mark.parametrize("link_id", [UNKNOWN, "abc", "A" * 21 + "!", "a" * 10_000])
+@pytest.mark.parametrize("embed", ["", "?embed=1"])
+def test_a_short_link_that_leads_nowhere_is_a_404_page_pointing_at_the_lab_and_its_json_twin(
+    client: TestClient, link_id: str, embed: str
+) -> None:
+    page = client.get(f"/s/{link_id}{embed}", headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Backprop Lab</h1>" in page.text and '<a href="/">' in page.text
+    assert "mistyped" in page.text and "another Backprop Lab server" in page.text
+    twin = re.search(r'<link rel="alternate" type="application/json" href="([^"]*)">', page.text)
+    assert twin and twin.group(1) == f"/api/share/{quote(link_id[:64], safe='')}"
+    assert client.get(twin.group(1)).status_code == 404
+    assert client.get(twin.group(1)).json()["error"]["kind"] == "not-found"
+    framing = page.headers["content-security-policy"]
+    assert ("frame-ancestors *" in framing) == bool(embed)
+
+
+@pytest.mark.parametrize(
+    ("accept", "json_answer"),
+    [
+        ("application/json", True),
+        ("application/json, */*;q=0.5", True),
+        ("application/json, text/html;q=0", True),
+        ("application/json, text/html", False),
+        ("text/html", False),
+        ("*/*", False),
+        ("", False),
+    ],
+)
+def test_a_client_asking_for_json_only_gets_the_json_404(client: TestClient, accept: str, json_answer: bool) -> None:
+    response = client.get(f"/s/{UNKNOWN}", headers={"accept": accept})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json" if json_answer else "text/html")
+    if json_answer:
+        assert response.json()["error"] == {
+            "kind": "not-found",
+            "message": "no link with this id: it may have been mistyped",
+            "line": 1,
+            "column": 1,
+        }
 
 
 def test_an_unknown_id_is_404(client: TestClient) -> None:
-    assert client.get("/s/" + "Q" * 22).status_code == 404
-    assert client.get("/api/share/" + "Q" * 22).status_code == 404
+    assert client.get(f"/s/{UNKNOWN}").status_code == 404
+    assert client.get(f"/api/share/{UNKNOWN}").status_code == 404
 
 
 def test_a_state_over_16_kib_is_413_and_not_a_query_is_422(client: TestClient) -> None:
