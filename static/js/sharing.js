@@ -10,7 +10,8 @@ import { frameAt } from "./timeline.js";
 export function sharingActions({ $, state, setStatus }) {
   async function share() {
     try {
-      const link = await createLink(encode({ ...state, source: $("source").value, preset: null }));
+      // the program itself and, while it is the example's, the example's name (its summary and tour)
+      const link = await createLink(encode({ ...state, source: $("source").value }));
       const url = new URL(link.url, location.href).href;
       $("share-link").value = url;
       $("share-box").hidden = false;

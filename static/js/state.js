@@ -58,6 +58,10 @@ const TYPES = {
     },
     write: (value) => value.join(","),
   },
+  flag: {
+    read: (text) => (text === "1" ? true : text === "0" ? false : undefined),
+    write: (value) => (value ? "1" : "0"),
+  },
   choice: {
     read: (text, entry) => (entry.options.includes(text) ? text : undefined),
     write: (value) => value,
@@ -126,7 +130,6 @@ export function encode(state, fields = FIELDS) {
   for (const entry of fields) {
     const value = state[entry.field];
     if (value === null || value === undefined || isDefault(value, entry.default)) continue;
-    if (entry.key === "preset" && state.source !== null && state.source !== undefined) continue;
     params.set(entry.key, writeField(entry, value));
   }
   return params.toString();
