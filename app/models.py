@@ -203,8 +203,18 @@ class RoomStateOut(BaseModel):
     followers: int = Field(description="students following now, across every process of the server")
 
 
+class RoomLinkOut(BaseModel):
+    url: str = Field(description="the room's absolute URL, e.g. http://192.168.1.20:8000/?room=K7QX2M")
+    kind: Literal["public", "page", "lan"] = Field(
+        description="public: BACKPROP_PUBLIC_URL; page: the address the teacher's page used; "
+        "lan: an address of one of the server's network interfaces"
+    )
+
+
 class RoomOut(BaseModel):
     code: str = Field(description="six characters to read off the projector")
     token: str = Field(description="the teacher's secret: whoever holds it drives the room")
-    url: str
-    qr: str
+    url: str = Field(description="the room's path on this server, /?room=CODE")
+    qr: str = Field(description="a QR code of links[0]; add ?link=N for links[N]")
+    links: list[RoomLinkOut] = Field(description="absolute links students may open, best first (never empty)")
+    warning: str | None = Field(description="why students' devices may not reach any of the links, if so")

@@ -6,10 +6,11 @@ import asyncio
 import io
 import json
 import time
+from dataclasses import asdict
 from typing import Any
 
 import segno
-from fastapi import APIRouter, Depends, Header, Request, WebSocket
+from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket
 from fastapi.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
@@ -18,6 +19,7 @@ from ..deps import Rooms
 from ..errors import error_response
 from ..models import ErrorOut, RoomIn, RoomOut, RoomStateOut
 from ..quotas import quota
+from ..roomlinks import room_links
 from ..rooms import Room, RoomQuota, RoomsUnavailable, is_teacher
 
 router = APIRouter(tags=["rooms"])
@@ -48,11 +50,14 @@ async def create_room(body: RoomIn, request: Request, hub: Rooms) -> Any:
         return error_response(429, "too-many-requests", str(error), headers={"Retry-After": "60"})
     except (RuntimeError, RoomsUnavailable) as error:
         return error_response(503, "busy", str(error), headers={"Retry-After": "30"})
+    links, warning = room_links(room.code, request.base_url)
     return {
         "code": room.code,
         "token": room.token,
         "url": f"/?room={room.code}",
         "qr": f"/api/rooms/{room.code}/qr.svg",
+        "links": [asdict(link) for link in links],
+        "warning": warning,
     }
 
 
@@ -92,14 +97,18 @@ async def end_room(code: str, hub: Rooms, x_room_token: str = Header(default="",
 
 
 @router.get("/api/rooms/{code}/qr.svg", include_in_schema=False)
-async def room_qr(code: str, request: Request, hub: Rooms) -> Response:
-    """A QR code of the room's link, to put on the projector."""
+async def room_qr(code: str, request: Request, hub: Rooms, link: int = Query(default=0, ge=0)) -> Response:
+    """A QR code of one of the room's links (?link=N, the first by default), to put on the projector."""
     room = hub.get(code)
     if room is None:
         return error_response(404, "not-found", "no live room with this code")
-    link = str(request.base_url).rstrip("/") + f"/?room={room.code}"
+    links, _ = room_links(room.code, request.base_url)
+    if link >= len(links):
+        return error_response(
+            404, "not-found", f"this room has {len(links)} links, numbered from 0; there is no link {link}"
+        )
     svg = io.BytesIO()
-    segno.make(link, error="m").save(svg, kind="svg", scale=6, border=2, dark="#111", light="#fff")
+    segno.make(links[link].url, error="m").save(svg, kind="svg", scale=6, border=2, dark="#111", light="#fff")
     return Response(svg.getvalue(), media_type="image/svg+xml")
 
 
