@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from . import errors
 from .compute import Compute
 from .rooms import SQLiteHub
-from .routes import api, pages, rooms, share, train
+from .routes import api, live, pages, rooms, share, train
 from .security import BodyLimit, SecurityHeaders
 from .server import BodyTimeout
 from .settings import SETTINGS
@@ -32,7 +32,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     app.state.compute = Compute()
-    poller = asyncio.create_task(rooms.follow_other_processes(app.state.rooms))
+    poller = asyncio.create_task(live.follow_other_processes(app.state.rooms))
     yield
     poller.cancel()
     app.state.compute.close()
@@ -52,6 +52,7 @@ def create_app() -> FastAPI:
     app.include_router(share.router)
     app.include_router(train.router)
     app.include_router(rooms.router)
+    app.include_router(live.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
