@@ -200,7 +200,8 @@ class RoomIn(BaseModel):
 class RoomStateOut(BaseModel):
     code: str
     state: str
-    followers: int = Field(description="students following now, across every process of the server")
+    followers: int = Field(description="students connected now, across every process of the server")
+    away: int = Field(description="how many of them have stepped away from following the teacher")
 
 
 class RoomLinkOut(BaseModel):

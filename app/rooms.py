@@ -8,6 +8,9 @@ implementing RoomHub the same way.
 A room lives while its teacher is connected (each process marks its teachers' rooms every
 HEARTBEAT seconds) and ROOM_TTL seconds after the teacher's last sign of life; the teacher can end
 it at once. One address may run at most MAX_ROOMS_PER_CLIENT rooms at a time.
+
+Presence: each process records, per room, how many students it has connected and how many of them
+have stepped away; the teacher's process sums them over every process (polled every PRESENCE_POLL s).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .settings import SETTINGS
 
@@ -28,6 +31,7 @@ ROOM_TTL = SETTINGS.room_ttl  # seconds after the teacher's last sign of life
 MAX_ROOMS = 1000
 MAX_ROOMS_PER_CLIENT = SETTINGS.max_rooms_per_client
 HEARTBEAT = 5.0  # seconds between a process's marks that its sockets are still connected
+PRESENCE_POLL = 0.25  # seconds between a process's looks at other processes' follower counts
 
 
 class RoomQuota(Exception):
@@ -38,14 +42,23 @@ class RoomsUnavailable(Exception):
     """The rooms database cannot be used right now (503)."""
 
 
+class Presence(NamedTuple):
+    """Students connected to a room in every process: those following the teacher, and those away."""
+
+    following: int
+    away: int
+
+
 @dataclass
 class Room:
     code: str
     token: str
     state: str
     followers: set[object] = field(default_factory=set)
+    away: set[object] = field(default_factory=set)  # followers here who stepped away from following
     teachers: set[object] = field(default_factory=set)
     version: int = 0
+    told: dict[object, Presence] = field(default_factory=dict)  # the counts each teacher here was last told
 
 
 class RoomHub(Protocol):
@@ -53,7 +66,7 @@ class RoomHub(Protocol):
     def get(self, code: str) -> Room | None: ...
     def publish(self, code: str, state: str) -> Room | None: ...
     def end(self, code: str) -> None: ...
-    def follower_count(self, code: str) -> int: ...
+    def presence(self, code: str) -> Presence: ...
 
 
 def is_teacher(room: Room, token: str | None) -> bool:
@@ -77,13 +90,23 @@ class SQLiteHub:
             "CREATE TABLE IF NOT EXISTS rooms (code TEXT PRIMARY KEY, token TEXT NOT NULL, "
             "state TEXT NOT NULL, version INTEGER NOT NULL, touched REAL NOT NULL)"
         )
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(rooms)")}
-        if "owner" not in columns:  # a database from before per-address quotas
-            self._db.execute("ALTER TABLE rooms ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+        self._add_column("rooms", "owner", "TEXT NOT NULL DEFAULT ''")  # from before per-address quotas
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS followers (code TEXT NOT NULL, process TEXT NOT NULL, "
             "count INTEGER NOT NULL, seen REAL NOT NULL, PRIMARY KEY (code, process))"
         )
+        self._add_column("followers", "away", "INTEGER NOT NULL DEFAULT 0")  # from before presence
+        self.presence_polled = 0.0
+
+    def _add_column(self, table: str, column: str, definition: str) -> None:
+        """Bring a database made by an older version up to date; another process may be doing the same."""
+        if column in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
+            return
+        try:
+            self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        except sqlite3.OperationalError:
+            if column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
+                raise
 
     def _run(self, sql: str, arguments: tuple[object, ...] | list[object] = ()) -> sqlite3.Cursor:
         try:
@@ -141,21 +164,38 @@ class SQLiteHub:
         self._run("DELETE FROM rooms WHERE code = ?", (code,))
         self._run("DELETE FROM followers WHERE code = ?", (code,))
 
-    def follower_count(self, code: str) -> int:
-        """Students following this room in every process (counts not refreshed lately are stale)."""
-        row = self._run(
-            "SELECT coalesce(sum(count), 0) FROM followers WHERE code = ? AND seen > ?",
-            (code, time.time() - 3 * HEARTBEAT),
-        ).fetchone()
-        return int(row[0])
+    def presence(self, code: str) -> Presence:
+        """Students connected to this room in every process (counts not refreshed lately are stale)."""
+        return self._presences([code]).get(code, Presence(0, 0))
+
+    def _presences(self, codes: list[str]) -> dict[str, Presence]:
+        marks = ",".join("?" * len(codes))
+        rows = self._run(
+            f"SELECT code, sum(count), sum(away) FROM followers WHERE code IN ({marks}) AND seen > ? "  # noqa: S608
+            "GROUP BY code",
+            [*codes, time.time() - 3 * HEARTBEAT],
+        ).fetchall()
+        return {code: Presence(int(total) - int(away), int(away)) for code, total, away in rows}
 
     def mark(self, room: Room) -> None:
-        """Record this process's follower count for a room now (after a join or a leave)."""
+        """Record this process's follower counts for a room now (after a join, a leave, a step away or back)."""
         self._run(
-            "INSERT INTO followers (code, process, count, seen) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (code, process) DO UPDATE SET count = excluded.count, seen = excluded.seen",
-            (room.code, self.process, len(room.followers), time.time()),
+            "INSERT INTO followers (code, process, count, away, seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (code, process) DO UPDATE SET count = excluded.count, away = excluded.away, "
+            "seen = excluded.seen",
+            (room.code, self.process, len(room.followers), len(room.away & room.followers), time.time()),
         )
+
+    def taught_presences(self) -> list[tuple[Room, Presence]]:
+        """Every PRESENCE_POLL seconds: each room with teachers here, with its counts over every process
+        (so that they hear of students who came, went or stepped away in another process)."""
+        now = time.monotonic()
+        taught = [room for room in self.local.values() if room.teachers]
+        if now - self.presence_polled < PRESENCE_POLL or not taught:
+            return []
+        self.presence_polled = now
+        counts = self._presences([room.code for room in taught])
+        return [(room, counts.get(room.code, Presence(0, 0))) for room in taught]
 
     def heartbeat(self) -> None:
         """Every HEARTBEAT seconds: a connected teacher keeps its room alive; follower counts stay fresh."""

@@ -1,4 +1,11 @@
-"""Live follow-along: the teacher's browser drives a room; students' browsers follow over WebSockets."""
+"""Live follow-along: the teacher's browser drives a room; students' browsers follow over WebSockets.
+
+Messages, each a JSON object: the server sends {"type": "state", "state", "role"} on connecting, then
+{"type": "state", "state"} for each state the teacher sends; teachers also get {"type": "presence",
+"following", "away"} on connecting and whenever those counts change (summed over every process).
+The teacher sends {"type": "state", "state"} and {"type": "end"}; a student sends {"type": "presence",
+"away": true|false} when it steps away from following or comes back (a new connection is following).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,16 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from ..deps import Rooms
-from ..rooms import Room, RoomsUnavailable, is_teacher
+from ..rooms import Presence, Room, RoomsUnavailable, is_teacher
 
 router = APIRouter(tags=["rooms"])
 MAX_MESSAGE = 16 * 1024  # bytes of one message, as UTF-8
 RATE, BURST = 20.0, 40.0  # messages per second a connection may send, and the burst allowed
 SEND_TIMEOUT = 1.0  # seconds a follower may take to accept a message before it is disconnected
+USAGE = (
+    'the only messages are {"type": "state", "state": <the lab\'s URL query>} and {"type": "end"} from the '
+    'teacher, and {"type": "presence", "away": true or false} from a student'
+)
 
 
 class _Bucket:
@@ -49,17 +60,29 @@ async def follow_room(websocket: WebSocket, code: str, hub: Rooms, token: str | 
         await websocket.close(code=4404)
         return
     teacher = is_teacher(room, token)
-    members = room.teachers if teacher else room.followers
-    members.add(websocket)
     try:
-        _mark(hub, room)
-        await websocket.send_json({"type": "state", "state": room.state, "role": "teacher" if teacher else "student"})
+        await _join(websocket, hub, room, teacher)
         await _listen(websocket, room, teacher)
     except WebSocketDisconnect:
         pass
     finally:
-        members.discard(websocket)
+        (room.teachers if teacher else room.followers).discard(websocket)
+        room.away.discard(websocket)
+        room.told.pop(websocket, None)
         _mark(hub, room)
+        await tell_presence(hub, room)
+
+
+async def _join(websocket: WebSocket, hub: Any, room: Room, teacher: bool) -> None:
+    """Send the room's state; a student counts as following from now, a teacher then hears the counts.
+    A teacher joins the room's teachers only after its state, so no presence message comes before it."""
+    if not teacher:
+        room.followers.add(websocket)
+        _mark(hub, room)
+    await websocket.send_json({"type": "state", "state": room.state, "role": "teacher" if teacher else "student"})
+    if teacher:
+        room.teachers.add(websocket)
+    await tell_presence(hub, room)
 
 
 async def _listen(websocket: WebSocket, room: Room, teacher: bool) -> None:
@@ -88,18 +111,23 @@ async def _handle(websocket: WebSocket, room: Room, teacher: bool, text: str) ->
         data = json.loads(text)
     except ValueError:
         return 'messages are JSON objects such as {"type": "state", "state": "v=1&step=3"}'
-    kind = data.get("type") if isinstance(data, dict) else None
-    if kind == "end" and not teacher:
+    handler = HANDLERS.get(data.get("type")) if isinstance(data, dict) else None
+    if handler is None:
+        return USAGE
+    return await handler(websocket, room, teacher, data)
+
+
+async def _end(websocket: WebSocket, room: Room, teacher: bool, data: dict[str, Any]) -> str | None:
+    if not teacher:
         return "only the teacher can end this room"
-    if kind == "end":
-        websocket.app.state.rooms.end(room.code)
-        await close_room(room)
-        return None
-    if kind != "state" or not isinstance(data.get("state"), str):
-        return (
-            'the only messages are {"type": "state", "state": <the lab\'s URL query>} and, from the '
-            'teacher, {"type": "end"}'
-        )
+    websocket.app.state.rooms.end(room.code)
+    await close_room(room)
+    return None
+
+
+async def _state(websocket: WebSocket, room: Room, teacher: bool, data: dict[str, Any]) -> str | None:
+    if not isinstance(data.get("state"), str):
+        return USAGE
     if not teacher:
         return "only the teacher can drive this room"
     try:
@@ -110,6 +138,25 @@ async def _handle(websocket: WebSocket, room: Room, teacher: bool, text: str) ->
     return None
 
 
+async def _presence(websocket: WebSocket, room: Room, teacher: bool, data: dict[str, Any]) -> str | None:
+    """A student steps away from following (away: true) or comes back (away: false)."""
+    if teacher:
+        return "only students report presence: the teacher is always there"
+    if not isinstance(data.get("away"), bool):
+        return USAGE
+    if data["away"]:
+        room.away.add(websocket)
+    else:
+        room.away.discard(websocket)
+    hub = websocket.app.state.rooms
+    _mark(hub, room)
+    await tell_presence(hub, room)
+    return None
+
+
+HANDLERS = {"state": _state, "end": _end, "presence": _presence}
+
+
 def _mark(hub: Any, room: Room) -> None:
     try:
         hub.mark(room)
@@ -117,18 +164,44 @@ def _mark(hub: Any, room: Room) -> None:
         pass  # the count is refreshed on the next heartbeat
 
 
+async def tell_presence(hub: Any, room: Room) -> None:
+    """Tell this process's teachers of `room` its counts over every process (teachers in other
+    processes hear of them from their own poll)."""
+    try:
+        presence = hub.presence(room.code)
+    except RoomsUnavailable:
+        return  # the next poll tries again
+    await tell_teachers(room, presence)
+
+
+async def tell_teachers(room: Room, presence: Presence) -> None:
+    """Send the counts to each teacher here who has not been told these very counts: a new teacher,
+    or all of them when the counts changed; never twice the same to one teacher."""
+    due = [teacher for teacher in room.teachers if room.told.get(teacher) != presence]
+    for teacher in due:
+        room.told[teacher] = presence
+    message = json.dumps({"type": "presence", "following": presence.following, "away": presence.away})
+    try:
+        await asyncio.gather(*(_send(room.teachers, teacher, message) for teacher in due))
+    except asyncio.CancelledError:  # e.g. the handler of a student who left is being stopped
+        for teacher in due:
+            room.told.pop(teacher, None)  # not told after all: the next poll tells them
+        raise
+
+
 async def broadcast(room: Room, message: str) -> None:
-    """Send to every follower at once. One that cannot take it within SEND_TIMEOUT is disconnected,
-    so its page notices and reconnects, rather than being left on a socket that never hears again."""
+    """Send to every follower at once."""
+    await asyncio.gather(*(_send(room.followers, follower, message) for follower in list(room.followers)))
 
-    async def send(follower: Any) -> None:
-        try:
-            await asyncio.wait_for(follower.send_text(message), timeout=SEND_TIMEOUT)
-        except Exception:  # noqa: BLE001 - gone or stalled: either way, let it go
-            room.followers.discard(follower)
-            await disconnect(follower, 1013, "too slow to follow: reconnect")
 
-    await asyncio.gather(*(send(f) for f in list(room.followers)))
+async def _send(members: set[Any], socket: Any, message: str) -> None:
+    """Send one message. A socket that cannot take it within SEND_TIMEOUT is disconnected, so its page
+    notices and reconnects, rather than being left on a socket that never hears again."""
+    try:
+        await asyncio.wait_for(socket.send_text(message), timeout=SEND_TIMEOUT)
+    except Exception:  # noqa: BLE001 - gone or stalled: either way, let it go
+        members.discard(socket)
+        await disconnect(socket, 1013, "too slow to follow: reconnect")
 
 
 async def close_room(room: Room) -> None:
@@ -136,7 +209,9 @@ async def close_room(room: Room) -> None:
     message = json.dumps({"type": "ended", "message": "The teacher has ended this live session."})
     sockets = list(room.followers) + list(room.teachers)
     room.followers.clear()
+    room.away.clear()
     room.teachers.clear()
+    room.told.clear()
 
     async def close(socket: Any) -> None:
         try:
@@ -168,7 +243,8 @@ async def _close(socket: Any, code: int, reason: str) -> None:
 
 async def follow_other_processes(hub: Any) -> None:
     """Pass on the states other worker processes received from teachers, close the rooms that ended
-    elsewhere, and keep this process's teachers' rooms alive."""
+    elsewhere, tell this process's teachers when students came, went or stepped away elsewhere, and
+    keep this process's teachers' rooms alive."""
     while True:
         await asyncio.sleep(hub.POLL)
         try:
@@ -178,5 +254,7 @@ async def follow_other_processes(hub: Any) -> None:
                 await broadcast(room, json.dumps({"type": "state", "state": room.state}))
             for room in gone:
                 await close_room(room)
+            for room, presence in hub.taught_presences():
+                await tell_teachers(room, presence)
         except Exception:  # noqa: BLE001 - a failed poll is retried on the next tick
             continue

@@ -59,12 +59,19 @@ async def create_room(body: RoomIn, request: Request, hub: Rooms) -> Any:
     "/api/rooms/{code}", response_model=RoomStateOut, responses={404: {"model": ErrorOut}, 503: {"model": ErrorOut}}
 )
 async def read_room(code: str, hub: Rooms) -> Any:
-    """A live room's current state (what a student who joins now sees) and how many follow it."""
+    """A live room's current state (what a student who joins now sees), how many students are connected
+    and how many of them have stepped away from following."""
     try:
         room = hub.get(code)
         if room is None:
             return error_response(404, "not-found", "no live room with this code: it may have ended")
-        return {"code": room.code, "state": room.state, "followers": hub.follower_count(room.code)}
+        presence = hub.presence(room.code)
+        return {
+            "code": room.code,
+            "state": room.state,
+            "followers": presence.following + presence.away,
+            "away": presence.away,
+        }
     except RoomsUnavailable as error:
         return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
 

@@ -93,6 +93,7 @@ def test_malformed_oversized_and_flooding_messages_do_not_take_the_room_down(cli
     path = f"/ws/rooms/{room['code']}?token={room['token']}"
     with client.websocket_connect(path) as teacher:
         teacher.receive_json()
+        assert teacher.receive_json()["type"] == "presence"  # the teacher hears who follows
         teacher.send_text("{not json")
         assert "JSON" in teacher.receive_json()["message"]
         teacher.send_json({"type": "draw", "x": 1})
@@ -102,6 +103,7 @@ def test_malformed_oversized_and_flooding_messages_do_not_take_the_room_down(cli
         assert "dropped" in teacher.receive_json()["message"]
     with client.websocket_connect(path) as teacher:
         teacher.receive_json()
+        assert teacher.receive_json()["type"] == "presence"
         teacher.send_text("x" * 20_000)
         with pytest.raises(WebSocketDisconnect) as closed:
             teacher.receive_json()

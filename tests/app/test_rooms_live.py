@@ -86,10 +86,10 @@ def test_followers_are_counted_across_processes(tmp_path: Path) -> None:
     theirs.followers.update({object(), object(), object()})
     first.mark(mine)
     second.mark(theirs)
-    assert first.follower_count(room.code) == second.follower_count(room.code) == 5
+    assert first.presence(room.code) == second.presence(room.code) == (5, 0)
     theirs.followers.clear()
     second.mark(theirs)
-    assert first.follower_count(room.code) == 2
+    assert first.presence(room.code) == (2, 0)
 
 
 def test_a_room_lives_while_its_teacher_is_connected_and_expires_soon_after(
@@ -117,6 +117,7 @@ def test_room_messages_are_limited_in_bytes(client: TestClient) -> None:
     room = client.post("/api/rooms", json={"state": "v=1"}).json()
     with client.websocket_connect(f"/ws/rooms/{room['code']}?token={room['token']}") as teacher:
         teacher.receive_json()
+        assert teacher.receive_json()["type"] == "presence"
         teacher.send_text(json.dumps({"type": "state", "state": "v=1&notes=" + "é" * 9000}))  # 9,000 characters
         with pytest.raises(WebSocketDisconnect) as closed:
             teacher.receive_json()
