@@ -91,8 +91,10 @@ class Compute:
         request: Request | None = None,
         heavy: bool = False,
         deadline: float | None = None,
+        shared: bool = False,
     ) -> Result:
-        """`function(*args)` in a worker; its exceptions (SourceError…) come back as they were."""
+        """`function(*args)` in a worker; its exceptions (SourceError…) come back as they were.
+        Work that others wait on too (`shared`) goes on when the client that asked for it leaves."""
         client = client_of(request)
         if self.per_client[client] >= self.settings.compute_per_client:
             raise TooManyTasks(
@@ -118,7 +120,7 @@ class Compute:
                 raise Busy("the server is busy computing; try again in a few seconds", retry_after=5) from None
             self.waiting, queued = self.waiting - 1, False
             try:
-                return await self._submit(function, args, limit, request)
+                return await self._submit(function, args, limit, None if shared else request)
             finally:
                 self.slots.release()
                 await lane.__aexit__(None, None, None)

@@ -58,6 +58,18 @@ class TraceOut(BaseModel):
     layout: LayoutOut
 
 
+class WithheldOut(BaseModel):
+    from_: int = Field(alias="from", description="the first step whose numbers the class has not been shown (0-based)")
+
+
+class RoomTraceOut(TraceOut):
+    state: str = Field(description="the room's state (its URL query) this trace was built for")
+    withheld: WithheldOut | None = Field(
+        description="in a quiz on a scalar program: from which step the numbers computed from gradients "
+        "are left out (and, past it, each edge's upstream and local too; every node's grad always)"
+    )
+
+
 class StepIn(BaseModel):
     """A tensor program and the index of one of its backward steps."""
 

@@ -14,6 +14,7 @@ from engine.trace_tensor import step_arrays
 
 from .layout import layout
 from .presets import BY_ID
+from .quiz import withhold
 from .settings import SETTINGS
 from .tours import resolve
 from .view import default_folds, group_paths, visible_graph
@@ -102,10 +103,16 @@ def _bounded(response: dict[str, Any]) -> bytes:
 
 
 def build_page_trace(
-    source: str, values: dict[str, Any], folded: list[str] | None, preset: str | None = None
+    source: str,
+    values: dict[str, Any],
+    folded: list[str] | None,
+    preset: str | None = None,
+    quiz: tuple[int, list[int]] | None = None,
 ) -> tuple[bytes, int]:
-    """build_trace_json for a page, with the node count its description gives."""
+    """build_trace_json for a page, with the node count its description gives, and `withheld`: for a
+    quiz room (`quiz`: its position and revealed steps), without the numbers its class has not seen."""
     response = build_trace(source, values, folded, preset)
+    response = withhold(response, *quiz) if quiz is not None else {**response, "withheld": None}
     return _bounded(response), len(response["trace"]["nodes"])
 
 

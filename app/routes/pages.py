@@ -18,49 +18,34 @@ from engine.datasets import DATASETS
 from engine.lang import SourceError
 
 from ..cache import ByteCache
-from ..compute import Busy, OverBudget, TooManyTasks, client_of, is_heavy_trace
+from ..compute import Busy, OverBudget, TooManyTasks
 from ..errors import error_response
 from ..layout import LayoutError
 from ..presets import PRESETS
-from ..quotas import RateLimited, take
+from ..quotas import RateLimited
 from ..security import EMBED_CSP
-from ..service import build_page_trace, encode
+from ..service import encode
 from ..settings import SETTINGS
 from ..store import ID_PATTERN
+from ..traces import first_trace
 from ..urlstate import UrlState, read_state
 
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 router = APIRouter(tags=["pages"])
-# Rendered pages of immutable short links, and first traces of programs that pages open on, kept by
-# bytes: thirty students opening one link cost one computation. Nothing from the request goes in.
+# Rendered pages of immutable short links, kept by bytes (first traces are kept in app/traces.py).
+# Nothing from the request goes in.
 _pages = ByteCache(SETTINGS.page_cache_bytes)
-_traces = ByteCache(SETTINGS.page_cache_bytes)
 REFUSED = re.compile(r";\s*q\s*=\s*0(\.0{0,3})?\s*(;|$)")  # a media range with quality 0 is not acceptable
 
 
-async def initial_trace(request: Request, state: UrlState) -> tuple[str | None, int, dict[str, Any] | None]:
-    """The first trace, computed here so the page opens complete: its JSON and node count, or an error."""
-    key = (
-        state.source,
-        tuple(sorted(state.values.items())),
-        None if state.folded is None else tuple(state.folded),
-        state.preset,
-    )
-    cached = _traces.get(key)
-    if cached is not None:
-        return cached[4:].decode(), int.from_bytes(cached[:4], "big"), None
+async def initial_trace(
+    request: Request, state: UrlState, in_room: bool = False
+) -> tuple[str | None, int, dict[str, Any] | None]:
+    """The first trace, computed here so the page opens complete: its JSON and node count, or an error.
+    In a room, a quiz withholds what the class has not been shown (see app/quiz.py)."""
     try:
-        take("trace", client_of(request))  # a page that computes counts as a trace against its client
-        encoded, nodes = await request.app.state.compute.run(
-            build_page_trace,
-            state.source,
-            state.values,
-            state.folded,
-            state.preset,
-            request=request,
-            heavy=is_heavy_trace(state.source),
-        )
+        encoded, nodes = await first_trace(request, state, in_room)
     except SourceError as error:
         if state.values and error.kind in ("unknown-input", "bad-input-value"):
             state.notices.append(
@@ -68,7 +53,7 @@ async def initial_trace(request: Request, state: UrlState) -> tuple[str | None, 
                 "the values in the program are used."
             )
             state.values = {}
-            return await initial_trace(request, state)
+            return await initial_trace(request, state, in_room)
         return None, 0, error.to_dict()
     except LayoutError as error:
         return None, 0, {"kind": "layout-failed", "message": str(error), "line": 1, "column": 1}
@@ -76,14 +61,15 @@ async def initial_trace(request: Request, state: UrlState) -> tuple[str | None, 
         return None, 0, {"kind": "busy", "message": str(error), "line": 1, "column": 1}
     except OverBudget as error:
         return None, 0, {"kind": "over-budget", "message": str(error), "line": 1, "column": 1}
-    _traces.put(key, nodes.to_bytes(4, "big") + encoded)
     return encoded.decode(), nodes, None
 
 
-async def lab_context(request: Request, state: UrlState, json_url: str, share_id: str | None = None) -> dict[str, Any]:
+async def lab_context(
+    request: Request, state: UrlState, json_url: str, share_id: str | None = None, in_room: bool = False
+) -> dict[str, Any]:
     """What the lab page shows: the presets, the program, and its first trace (or its error). The trace
     arrives encoded (`initial` holds its JSON text), so no large document is encoded here."""
-    response, nodes, error = await initial_trace(request, state)
+    response, nodes, error = await initial_trace(request, state, in_room)
     first_line = next((line for line in state.source.splitlines() if line.strip() and not line.startswith("#")), "")
     return {
         "title": "Backprop Lab",
@@ -167,7 +153,7 @@ async def room_context(request: Request, code: str) -> dict[str, Any]:
             f"There is no live session with the code {code[:16]!r}: it may have ended. This is the lab on its own."
         )
         return await lab_context(request, state, "/index.json")
-    context = await lab_context(request, read_state(live.state), f"/api/rooms/{live.code}")
+    context = await lab_context(request, read_state(live.state), f"/api/rooms/{live.code}", in_room=True)
     context["initial"]["room"] = live.code
     return context
 

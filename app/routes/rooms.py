@@ -13,10 +13,13 @@ from fastapi.responses import Response
 from ..compute import client_of
 from ..deps import Rooms
 from ..errors import error_response
-from ..models import ErrorOut, RoomIn, RoomOut, RoomStateOut
+from ..models import ERRORS, ErrorOut, RoomIn, RoomOut, RoomStateOut, RoomTraceOut
 from ..quotas import quota
 from ..roomlinks import room_links
 from ..rooms import RoomQuota, RoomsUnavailable, is_teacher
+from ..service import encode
+from ..traces import first_trace
+from ..urlstate import read_state
 from .live import MAX_MESSAGE, close_room
 
 router = APIRouter(tags=["rooms"])
@@ -74,6 +77,26 @@ async def read_room(code: str, hub: Rooms) -> Any:
         }
     except RoomsUnavailable as error:
         return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
+
+
+@router.get(
+    "/api/rooms/{code}/trace",
+    response_model=RoomTraceOut,
+    responses={**ERRORS, 404: {"model": ErrorOut}},
+)
+async def read_room_trace(code: str, request: Request, hub: Rooms) -> Response:
+    """The trace of a room's current state, as its students may see it: in a quiz, without the numbers
+    the teacher has not revealed yet. The whole class asking for one state costs one computation."""
+    try:
+        room = hub.get(code)
+    except RoomsUnavailable as error:
+        return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
+    if room is None:
+        return error_response(404, "not-found", "no live room with this code: it may have ended")
+    state = room.state
+    encoded, _ = await first_trace(request, read_state(state), in_room=True)
+    body = encoded[:-1] + b',"state":' + encode(state).encode() + b"}"  # the trace's object, and its state
+    return Response(body, media_type="application/json")
 
 
 @router.delete(

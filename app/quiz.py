@@ -1,0 +1,66 @@
+"""Quiz rooms: a scalar trace without the numbers the class has not been shown yet.
+
+In a quiz the teacher stops on a backward edge and the class works out its contribution before the
+reveal. A student's page gets the room's trace from the server, so the answer must not be in it: the
+trace is cut at step k, the first step whose numbers the class may not see. From k on, each backward
+edge loses the numbers computed from gradients (its contribution and the running gradient sum); past k
+it also loses its upstream gradient and local derivative, which step k keeps because its question
+shows them. No node carries its final gradient, and the sentences about steps from k on say only that
+their numbers are hidden. A step's `text` stays: it is the chain rule in symbols, with no computed number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HIDDEN_STEP = "This step's numbers stay hidden until the teacher reveals them."
+HIDDEN_STOP = "This stop's numbers stay hidden until the teacher reveals them."
+FROM_GRADIENTS = ("contribution", "grad")  # hidden from step k on
+QUESTION = ("upstream", "local")  # what step k's question shows: hidden only after it
+
+
+def is_edge(step: dict[str, Any]) -> bool:
+    """A backward step along one edge (the seed, ∂f/∂f = 1, gives nothing away)."""
+    return step["pass"] == "backward" and not step.get("seed")
+
+
+def cutoff(steps: list[dict[str, Any]], position: int, revealed: list[int]) -> int:
+    """The first step the class may not see in full: the current step (at `position`, 1-based) if it
+    is an edge not yet revealed, else the one after it."""
+    p = min(position, len(steps))
+    hidden = p > 0 and is_edge(steps[p - 1]) and p not in revealed
+    return p - 1 if hidden else p
+
+
+def withhold(response: dict[str, Any], position: int, revealed: list[int]) -> dict[str, Any]:
+    """`response` (build_trace's) as a quiz room's students may see it, with `withheld`: {"from": k},
+    or None for a tensor trace (its steps hold arrays, and the quiz asks about scalars only)."""
+    trace = response["trace"]
+    if trace["kind"] != "scalar":
+        return {**response, "withheld": None}
+    k = cutoff(trace["steps"], position, revealed)
+    return {
+        **response,
+        "trace": {
+            **trace,
+            "nodes": [_without_gradient(node) for node in trace["nodes"]],
+            "steps": [_step_as_shown(step, index, k) for index, step in enumerate(trace["steps"])],
+        },
+        "narration": [text if index < k else HIDDEN_STEP for index, text in enumerate(response["narration"])],
+        "tour": [stop if stop["position"] <= k else {**stop, "note": HIDDEN_STOP} for stop in response["tour"]],
+        "withheld": {"from": k},
+    }
+
+
+def _step_as_shown(step: dict[str, Any], index: int, k: int) -> dict[str, Any]:
+    if index < k or not is_edge(step):
+        return step
+    hidden = FROM_GRADIENTS + (QUESTION if index > k else ())
+    return {name: value for name, value in step.items() if name not in hidden}
+
+
+def _without_gradient(node: dict[str, Any]) -> dict[str, Any]:
+    """A node without its gradient, nor the flag that would say the gradient is not finite."""
+    shown = {name: value for name, value in node.items() if name not in ("grad", "flags")}
+    flags = [flag for flag in node.get("flags", []) if flag != "nonfinite-grad"]
+    return shown | ({"flags": flags} if flags else {})
