@@ -123,7 +123,10 @@ async def end_room(code: str, hub: Rooms, x_room_token: str = Header(default="",
 @router.get("/api/rooms/{code}/qr.svg", include_in_schema=False)
 async def room_qr(code: str, request: Request, hub: Rooms, link: int = Query(default=0, ge=0)) -> Response:
     """A QR code of one of the room's links (?link=N, the first by default), to put on the projector."""
-    room = hub.get(code)
+    try:
+        room = hub.get(code)
+    except RoomsUnavailable as error:
+        return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
     if room is None:
         return error_response(404, "not-found", "no live room with this code")
     links, _ = room_links(room.code, request.base_url)

@@ -148,11 +148,12 @@ def test_a_rooms_trace_is_a_json_404_for_an_unknown_room_and_503_without_the_dat
     state = client.app.state  # type: ignore[attr-defined]
     hub, state.rooms = state.rooms, broken
     try:
-        unavailable = client.get("/api/rooms/ABCDEF/trace")
+        answers = [client.get(f"/api/rooms/ABCDEF{path}") for path in ("/trace", "/qr.svg", "")]
     finally:
         state.rooms = hub
-    assert unavailable.status_code == 503 and unavailable.headers["retry-after"] == "30"
-    assert unavailable.json()["error"]["kind"] == "unavailable"
+    for unavailable in answers:
+        assert unavailable.status_code == 503 and unavailable.headers["retry-after"] == "30"
+        assert unavailable.json()["error"]["kind"] == "unavailable"
 
 
 def test_a_class_behind_one_address_costs_one_computation_and_one_trace_from_its_quota(
