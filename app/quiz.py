@@ -1,12 +1,16 @@
-"""Quiz rooms: a scalar trace without the numbers the class has not been shown yet.
+"""A room's scalar trace as its class may see it: without the backward numbers the teacher has not
+shown yet.
 
-In a quiz the teacher stops on a backward edge and the class works out its contribution before the
-reveal. A student's page gets the room's trace from the server, so the answer must not be in it: the
-trace is cut at step k, the first step whose numbers the class may not see. From k on, each backward
-edge loses the numbers computed from gradients (its contribution and the running gradient sum); past k
-it also loses its upstream gradient and local derivative, which step k keeps because its question
-shows them. No node carries its final gradient, and the sentences about steps from k on say only that
-their numbers are hidden. A step's `text` stays: it is the chain rule in symbols, with no computed number.
+A student's page gets the room's trace from the server, cut at the teacher's frontier, so a quiz
+started at any moment finds no answer already on a student's device. In a quiz the teacher stops on a
+backward edge and the class works out its contribution before the reveal: that edge is still cut. The
+trace is cut at step k, the first backward edge whose numbers the class may not see (never before the
+first edge: the forward pass and the seed give nothing away, and one cut serves every forward step).
+From k on, each backward edge loses the numbers computed from gradients (its contribution and the
+running gradient sum); past k it also loses its upstream gradient and local derivative, which step k
+keeps because its question shows them. No node carries its final gradient, and the sentences about
+steps from k on say only that their numbers are hidden. A step's `text` stays: it is the chain rule in
+symbols, with no computed number.
 """
 
 from __future__ import annotations
@@ -24,21 +28,22 @@ def is_edge(step: dict[str, Any]) -> bool:
     return step["pass"] == "backward" and not step.get("seed")
 
 
-def cutoff(steps: list[dict[str, Any]], position: int, revealed: list[int]) -> int:
+def cutoff(steps: list[dict[str, Any]], position: int, revealed: list[int], quiz: bool = True) -> int:
     """The first step the class may not see in full: the current step (at `position`, 1-based) if it
-    is an edge not yet revealed, else the one after it."""
+    is an edge a quiz has not revealed yet, else the one after it; never before the first edge."""
     p = min(position, len(steps))
-    hidden = p > 0 and is_edge(steps[p - 1]) and p not in revealed
-    return p - 1 if hidden else p
+    hidden = quiz and p > 0 and is_edge(steps[p - 1]) and p not in revealed
+    first_edge = next((index for index, step in enumerate(steps) if is_edge(step)), len(steps))
+    return max(p - 1 if hidden else p, first_edge)
 
 
-def withhold(response: dict[str, Any], position: int, revealed: list[int]) -> dict[str, Any]:
-    """`response` (build_trace's) as a quiz room's students may see it, with `withheld`: {"from": k},
-    or None for a tensor trace (its steps hold arrays, and the quiz asks about scalars only)."""
+def withhold(response: dict[str, Any], position: int, revealed: list[int], quiz: bool = True) -> dict[str, Any]:
+    """`response` (build_trace's) as a room's students may see it, with `withheld`: {"from": k}, or
+    None for a tensor trace (its steps hold arrays, and the quiz asks about scalars only)."""
     trace = response["trace"]
     if trace["kind"] != "scalar":
         return {**response, "withheld": None}
-    k = cutoff(trace["steps"], position, revealed)
+    k = cutoff(trace["steps"], position, revealed, quiz)
     return {
         **response,
         "trace": {

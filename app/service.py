@@ -107,12 +107,12 @@ def build_page_trace(
     values: dict[str, Any],
     folded: list[str] | None,
     preset: str | None = None,
-    quiz: tuple[int, list[int]] | None = None,
+    cut: tuple[int, list[int], bool] | None = None,
 ) -> tuple[bytes, int]:
     """build_trace_json for a page, with the node count its description gives, and `withheld`: for a
-    quiz room (`quiz`: its position and revealed steps), without the numbers its class has not seen."""
+    room (`cut`: its position, revealed steps and quiz flag), without the numbers its class has not seen."""
     response = build_trace(source, values, folded, preset)
-    response = withhold(response, *quiz) if quiz is not None else {**response, "withheld": None}
+    response = withhold(response, *cut) if cut is not None else {**response, "withheld": None}
     return _bounded(response), len(response["trace"]["nodes"])
 
 

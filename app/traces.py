@@ -21,21 +21,21 @@ from .urlstate import UrlState
 SHARED = SharedWork(SETTINGS.page_cache_bytes)
 
 
-def quiz_of(state: UrlState) -> tuple[int, list[int]] | None:
-    """What a quiz room's cut depends on: its position, and which steps up to it are revealed."""
-    if not state.quiz:
-        return None
-    return state.position, sorted({step for step in state.revealed if step <= state.position})
+def cut_of(state: UrlState) -> tuple[int, list[int], bool]:
+    """What a room's cut depends on: its position, whether a quiz is on, and which steps up to the
+    position it has revealed."""
+    revealed = sorted({step for step in state.revealed if step <= state.position}) if state.quiz else []
+    return state.position, revealed, state.quiz
 
 
 async def first_trace(request: Request, state: UrlState, in_room: bool = False) -> tuple[bytes, int]:
-    """The trace `state` opens on (in a quiz room, as its students may see it), encoded, and its node
+    """The trace `state` opens on (in a room, as its students may see it now), encoded, and its node
     count. Raises what the computation raises: SourceError, LayoutError, Busy, OverBudget, RateLimited…"""
-    quiz = quiz_of(state) if in_room else None
+    cut = cut_of(state) if in_room else None
     folded = None if state.folded is None else tuple(state.folded)
-    withheld = None if quiz is None else (quiz[0], tuple(quiz[1]))
+    withheld = None if cut is None else (cut[0], tuple(cut[1]), cut[2])
     key = (state.source, tuple(sorted(state.values.items())), folded, state.preset, withheld)
-    arguments = (state.source, dict(state.values), state.folded, state.preset, quiz)
+    arguments = (state.source, dict(state.values), state.folded, state.preset, cut)
 
     def start() -> Awaitable[bytes]:
         take("trace", client_of(request))  # a computation counts as a trace against the client that asked

@@ -23,6 +23,7 @@ from ..errors import error_response
 from ..layout import LayoutError
 from ..presets import PRESETS
 from ..quotas import RateLimited
+from ..rooms import RoomsUnavailable
 from ..security import EMBED_CSP
 from ..service import encode
 from ..settings import SETTINGS
@@ -146,12 +147,14 @@ async def read_lab(request: Request, room: str | None = None) -> Response:
 
 
 async def room_context(request: Request, code: str) -> dict[str, Any]:
-    live = request.app.state.rooms.get(code[:16])
+    try:
+        live = request.app.state.rooms.get(code[:16])
+        missing = f"There is no live session with the code {code[:16]!r}: it may have ended."
+    except RoomsUnavailable:
+        live, missing = None, "Live sessions are unavailable on this server right now: reload in a moment."
     if live is None:
         state = read_state("")
-        state.notices.append(
-            f"There is no live session with the code {code[:16]!r}: it may have ended. This is the lab on its own."
-        )
+        state.notices.append(f"{missing} This is the lab on its own.")
         return await lab_context(request, state, "/index.json")
     context = await lab_context(request, read_state(live.state), f"/api/rooms/{live.code}", in_room=True)
     context["initial"]["room"] = live.code

@@ -70,7 +70,7 @@ def test_a_quiz_room_shows_its_class_nothing_of_the_hidden_contribution_until_it
         client.get(f"/?room={open_room['code']}").text,
     ):
         assert repr(answer) in text and display_number(answer) in text
-    assert client.get(f"/api/rooms/{open_room['code']}/trace").json()["withheld"] is None
+    assert client.get(f"/api/rooms/{open_room['code']}/trace").json()["withheld"] == {"from": HIDDEN_POSITION}
 
     revealed = state_at(HIDDEN_POSITION, quiz=True, revealed=f"&revealed={HIDDEN_POSITION}")
     with client.websocket_connect(f"/ws/rooms/{room['code']}?token={room['token']}") as teacher:
@@ -84,10 +84,21 @@ def test_a_quiz_room_shows_its_class_nothing_of_the_hidden_contribution_until_it
     assert display_number(answer) in client.get(f"/?room={room['code']}").text
 
 
-def cs231n(position: int, revealed: list[int] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def test_a_room_without_a_quiz_sends_no_backward_number_the_teacher_has_not_reached(client: TestClient) -> None:
+    """So a quiz the teacher starts later finds no answer already on a student's device."""
+    answer = hidden_contribution()
+    for position in (0, 3, HIDDEN_POSITION - 1):
+        room = new_room(client, state_at(position, quiz=False))
+        for text in (client.get(f"/api/rooms/{room['code']}/trace").text, client.get(f"/?room={room['code']}").text):
+            assert not [form for form in forms_of(answer) if form in text], position
+
+
+def cs231n(
+    position: int, revealed: list[int] | None = None, quiz: bool = True
+) -> tuple[dict[str, Any], dict[str, Any]]:
     preset = BY_ID["cs231n"]
     response = build_trace(preset.source, {}, None, preset.id)
-    return response, withhold(response, position, revealed or [])
+    return response, withhold(response, position, revealed or [], quiz)
 
 
 def test_the_cut_keeps_the_questions_numbers_and_drops_every_gradient_from_it_on() -> None:
@@ -116,20 +127,21 @@ def test_the_cut_keeps_the_questions_numbers_and_drops_every_gradient_from_it_on
 
 
 @pytest.mark.parametrize(
-    ("position", "revealed", "cut"),
+    ("position", "revealed", "quiz", "cut"),
     [
-        (8, [8], 8),  # revealed: the class sees this step whole, and the next one's question
-        (6, [], 6),  # the seed gives nothing away
-        (3, [], 3),  # forward: the backward pass is still to come
-        (0, [], 0),
-        (99, [], 9),  # past the end: the last step, an edge not revealed
-        (99, [10], 10),
+        (8, [8], True, 8),  # revealed: the class sees this step whole, and the next one's question
+        (8, [], False, 8),  # no quiz: the class sees the teacher's step whole, nothing after it
+        (6, [], True, 6),  # the seed gives nothing away
+        (3, [], True, 6),  # forward: the cut waits at the first edge, one cut for the whole forward pass
+        (0, [], False, 6),
+        (99, [], True, 9),  # past the end: the last step, an edge not revealed
+        (99, [10], True, 10),
     ],
 )
 def test_the_cut_is_the_current_step_only_while_it_is_an_edge_not_yet_revealed(
-    position: int, revealed: list[int], cut: int
+    position: int, revealed: list[int], quiz: bool, cut: int
 ) -> None:
-    assert cs231n(position, revealed)[1]["withheld"] == {"from": cut}
+    assert cs231n(position, revealed, quiz)[1]["withheld"] == {"from": cut}
 
 
 def test_a_tensor_programs_quiz_trace_is_whole(client: TestClient) -> None:
@@ -149,11 +161,14 @@ def test_a_rooms_trace_is_a_json_404_for_an_unknown_room_and_503_without_the_dat
     hub, state.rooms = state.rooms, broken
     try:
         answers = [client.get(f"/api/rooms/ABCDEF{path}") for path in ("/trace", "/qr.svg", "")]
+        page = client.get("/?room=ABCDEF")
     finally:
         state.rooms = hub
     for unavailable in answers:
         assert unavailable.status_code == 503 and unavailable.headers["retry-after"] == "30"
         assert unavailable.json()["error"]["kind"] == "unavailable"
+    assert page.status_code == 200  # the lab on its own, saying why
+    assert "Live sessions are unavailable on this server right now" in page.text
 
 
 def test_a_class_behind_one_address_costs_one_computation_and_one_trace_from_its_quota(
