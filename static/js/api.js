@@ -14,12 +14,19 @@ export class ApiError extends Error {
 
 /** POST `body` as JSON to `path`. Resolves to the answer's body; rejects with an ApiError (or with the
  * AbortError of a request cancelled through `signal`). */
-export async function request(path, body, { signal } = {}) {
+export function request(path, body, { signal } = {}) {
+  return send(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }, signal);
+}
+
+/** GET `path`: the answer's body, or an ApiError as request() gives. */
+export function getJson(path, { signal } = {}) {
+  return send(path, {}, signal);
+}
+
+async function send(path, init, signal) {
   let response;
   try {
-    response = await fetch(path, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal,
-    });
+    response = await fetch(path, { ...init, signal });
   } catch (error) {
     if (error.name === "AbortError") throw error;
     throw new ApiError({ kind: "network", message: "the server cannot be reached" });
@@ -54,4 +61,9 @@ export function createLink(query) {
 /** POST /api/rooms: a live session for a state (its URL query): code, token, url, qr. */
 export function createRoom(query) {
   return request("/api/rooms", { state: query });
+}
+
+/** GET /api/rooms/<code>/trace: the trace of a room's current state, as the class may see it now. */
+export function roomTrace(code) {
+  return getJson(`/api/rooms/${encodeURIComponent(code)}/trace`);
 }

@@ -3,20 +3,24 @@
 import katex from "../vendor/katex/katex.mjs";
 import Panzoom from "../vendor/panzoom/panzoom.es.js";
 import { fetchStep, fetchTrace } from "./api.js";
-import { drawInputs, paintLines } from "./editor.js";
+import { drawInputs, paintLines, spanText, syncInputs, writeLiterals } from "./editor.js";
 import { GraphView } from "./graph.js";
 import { createInspector } from "./inspector.js";
 import { sharingActions } from "./sharing.js";
 import { decode, encode, notice } from "./state.js";
-import { createClassroom } from "./classroom.js";
+import { createClassroom, withheld } from "./classroom.js";
 import { createLive } from "./live.js";
 import { createTrainer } from "./trainer.js";
+import { formatNumber } from "./format.js";
 import { stepTex } from "./stepmath.js";
 import { backwardStart, frameAt, passAt } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 const SPEEDS = { "0.25": 3200, "0.5": 1600, "1": 800, "2": 400, "4": 200, "16": 50 };
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+const NUMBER_PX = 16;  // a value's font size in layout units (lab.css: svg .value)
+const READABLE = 13;  // px: the smallest number a phone shows when a graph opens
+const narrow = matchMedia("(max-width: 900px)");  // phones and tablets (lab.css): the graph need not fit at once
 
 /** All user-visible state in one object; state.js maps the shareable part to and from the URL. */
 const state = {
@@ -24,7 +28,7 @@ const state = {
   theme: null, view: null, mode: "lab", preset: null, source: null, train: null, lr: null, momentum: null,
   training: null,
   live: null,  // { role, code, connection, detached, latest } during a live session
-  notes: null, quiz: false,
+  notes: null, quiz: false, revealed: [],
 };
 const systemTheme = () => localStorage.getItem("theme") ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
 
@@ -33,7 +37,7 @@ let panzoom;
 // (function declarations are hoisted: the trainer can be given them before they appear)
 const trainer = createTrainer({ $, state, runProgram, go, stop, play });
 const live = createLive({ $, state, setStatus: (text) => setStatus(text), shareableQuery: () => shareableQuery(),
-  runProgram, stop, go });
+  show: (response, next) => showRoomResponse(response, next), stop, go });
 const classroom = createClassroom({ $, state, go: (position) => { stop(); go(position); }, refresh: () => showFrame() });
 const inspector = createInspector($("inspector"), (index) => fetchStep(state.response.source, state.values, index));
 let timer = null;
@@ -95,16 +99,30 @@ async function runProgram({ keepPosition = false } = {}) {
     const response = await fetchTrace($("source").value, state.values, state.folded, pending.signal, unchangedPreset());
     showResponse(response, keepPosition);
     setError(null);
+    showStale(false);
     syncUrl(!keepPosition);
   } catch (error) {
     if (error.name === "AbortError") return;
     setError(error);
+    showStale(Boolean(state.response));
   }
+}
+
+/** After a failed run the graph on screen belongs to the previous program: dim it and say so. */
+function showStale(stale) {
+  $("graph-pane").classList.toggle("stale", stale);
+  $("graph-message").classList.toggle("stale", stale);
+  $("graph-message").hidden = !stale;
+  if (stale) $("graph-message").textContent = "This graph is the previous program's: the program in the editor did not run.";
 }
 
 function showResponse(response, keepPosition) {
   $("graph-message").hidden = true;
-  classroom.forget();
+  // a new program or new input values: nothing of it is revealed yet (a room's longer cut of the same
+  // trace keeps the quiz's answers and a student's waiting guess)
+  const sameTrace = state.response?.source === response.source
+    && JSON.stringify(state.response.inputs) === JSON.stringify(response.inputs);
+  if (!sameTrace) classroom.forget();
   const sameLayout = state.response && state.response.layout.key === response.layout.key;
   state.response = response;
   if (response.view.folded.length || state.folded !== null) state.folded = response.view.folded;
@@ -118,9 +136,23 @@ function showResponse(response, keepPosition) {
     updateScale();
   }
   $("tensor-legend").hidden = !Object.values(response.view.items).some((item) => item.kind === "tensor");
-  if (!keepPosition) renderInputs(response.inputs);
+  if (keepPosition) syncInputs($("inputs"), response.inputs);
+  else renderInputs(response.inputs);
+  showOverrides();
   $("fold").hidden = response.view.groups.length === 0;
   showFrame();
+}
+
+/** A live room's trace (the teacher's program, as the class may see it now) on a student's page. */
+function showRoomResponse(response, next) {
+  $("source").value = response.source;
+  const option = [...$("preset").options].find((o) => o.value && o.value === next.preset);
+  state.preset = option && option.dataset.source === response.source ? option.value : null;
+  $("preset").value = state.preset ?? "";
+  $("summary").textContent = option && state.preset ? option.dataset.summary : "";
+  showResponse(response, false);
+  setError(null);
+  showStale(false);
 }
 
 function setStatus(text) {
@@ -157,7 +189,9 @@ function showFrame() {
   const frame = frameAt(trace, state.position);
   const step = frame.current;
   const hidden = classroom.showQuiz(step);
+  $("quiz").setAttribute("aria-pressed", String(state.quiz));
   graph.update(frame, state.selected, hidden ? step.input : null);
+  keepInView(!step ? trace.steps[0]?.node : step.pass === "forward" || step.seed ? step.node : step.input);
   if (!hidden) inspector.show(trace, frame, state.selected);
   const total = trace.steps.length;
   const pass = passAt(trace, state.position);
@@ -172,9 +206,9 @@ function showFrame() {
     highlightLines(null);
   } else {
     typesetLater(stepTex(trace, step, frame, hidden));
-    $("sentence").textContent = hidden
-      ? "Quiz: what does this edge contribute to the gradient? Type your answer and press Check."
-      : state.response.narration[state.position - 1];
+    $("sentence").textContent = !hidden ? state.response.narration[state.position - 1]
+      : withheld(step) && !("upstream" in step) ? "The class has not reached this step yet: its numbers come when the teacher gets here."
+        : "Quiz: what does this edge contribute to the gradient? Type your answer and press Check.";
     highlightLines(trace.nodes[step.pass === "forward" || step.seed ? step.node : step.input].span);
   }
   classroom.show();
@@ -257,19 +291,98 @@ function renderInputs(inputs) {
   });
 }
 
-/** Back to the whole graph: the SVG's viewBox already fits it, so undo any pan and zoom. */
+/** The inputs whose value on screen is not the one the program's text writes: [{ name, value, written, span }]. */
+function overridden() {
+  const source = $("source").value;
+  return (state.response?.inputs ?? []).flatMap((input) => {
+    const span = state.response.trace.nodes[input.id].span;
+    const written = Number(spanText(source, span));
+    return input.name in state.values && typeof input.value === "number" && written !== input.value
+      ? [{ name: input.name, value: input.value, written, span }] : [];
+  });
+}
+
+/** Say when sliders or training hold values the program's text does not: the graph uses theirs. */
+function showOverrides() {
+  const changed = state.response?.source === $("source").value ? overridden() : [];
+  $("overrides").hidden = changed.length === 0;
+  $("overrides-text").textContent = changed.length === 0 ? "" : `The graph uses ${changed.map(({ name, value, written }) =>
+    `${name} = ${formatNumber(value, 6)}${Number.isFinite(written) ? ` (the program says ${formatNumber(written, 6)})` : ""}`).join(", ")}, set by the sliders or training.`;
+}
+
+/** Write the overriding values into the program's text, so the program alone gives this graph. */
+function writeValues() {
+  const changed = overridden().filter((entry) => Number.isFinite(entry.written));
+  if (!changed.length) return;
+  $("source").value = writeLiterals($("source").value, changed);
+  for (const { name } of changed) delete state.values[name];
+  runEdited();
+}
+
+/** Back to the whole graph: the SVG's viewBox already fits it, so undo any pan and zoom. On a narrow
+ * screen where the whole graph would make numbers smaller than READABLE px, zoom in to that size
+ * instead (the frame then keeps the active node in view). */
 function fitGraph() {
   panzoom.reset({ animate: false });
   state.view = null;
+  const fit = fitScale();
+  if (fit && fit * NUMBER_PX < READABLE && narrow.matches) {
+    panzoom.zoom(READABLE / NUMBER_PX / fit, { animate: false });  // showFrame then brings the active node in
+  }
   updateScale();
+}
+
+/** Screen pixels per layout unit with no zoom (the viewBox fitted into the SVG element). */
+function fitScale() {
+  const svg = $("graph");
+  const box = svg.viewBox.baseVal;
+  if (!box || !box.width || !svg.clientWidth) return 0;
+  return Math.min(svg.clientWidth / box.width, svg.clientHeight / box.height);
+}
+
+/** Pan so node `id` is in the middle of the graph pane, if it is not already wholly in view. Worked out
+ * in layout units and panzoom's target pan (never from on-screen boxes, which lag behind an animation). */
+function keepInView(id, animate = !reducedMotion.matches) {
+  const scale = panzoom.getScale();
+  if (scale <= 1.001) return;  // the whole graph is in view
+  const element = $("graph").querySelector(`.node[data-id="${id}"]`);
+  const fit = fitScale();
+  if (!element || !fit) return;
+  const svg = $("graph");
+  const view = svg.viewBox.baseVal;
+  const box = element.getBBox();
+  const place = element.transform.baseVal.consolidate()?.matrix ?? { e: 0, f: 0 };  // the node's translate()
+  // the node's centre in the stage's pixels at scale 1, from the stage's centre
+  const cx = (place.e + box.x + box.width / 2 - view.x - view.width / 2) * fit;
+  const cy = (place.f + box.y + box.height / 2 - view.y - view.height / 2) * fit;
+  const { x, y } = panzoom.getPan();
+  const halfWidth = svg.clientWidth / 2 / scale;
+  const halfHeight = svg.clientHeight / 2 / scale;
+  const inView = Math.abs(cx + x) + (box.width * fit) / 2 <= halfWidth && Math.abs(cy + y) + (box.height * fit) / 2 <= halfHeight;
+  if (!inView) panzoom.pan(-cx, -cy, { animate });
+}
+
+/** A horizontal swipe across `element` steps back (rightwards) or forward (leftwards). */
+function swipeToStep(element) {
+  let from = null;
+  element.addEventListener("pointerdown", (event) => {
+    from = event.pointerType === "mouse" ? null : { x: event.clientX, y: event.clientY };
+  });
+  element.addEventListener("pointerup", (event) => {
+    if (!from || !state.response) return;
+    const dx = event.clientX - from.x;
+    const dy = event.clientY - from.y;
+    from = null;
+    if (Math.abs(dx) < 50 || Math.abs(dy) > Math.abs(dx) / 2) return;
+    $(dx < 0 ? "forward" : "back").click();
+  });
+  element.addEventListener("pointercancel", () => { from = null; });
 }
 
 /** Tell the graph how many screen pixels a layout unit now takes, for its level of detail. */
 function updateScale() {
-  const svg = $("graph");
-  const box = svg.viewBox.baseVal;
-  if (!box || !box.width || !svg.clientWidth) return;
-  graph.setScale(Math.min(svg.clientWidth / box.width, svg.clientHeight / box.height) * panzoom.getScale());
+  const fit = fitScale();
+  if (fit) graph.setScale(fit * panzoom.getScale());
 }
 
 /** Step to `position`, stopping playback first. */
@@ -303,21 +416,24 @@ function foldGroups() {
 }
 
 /** Every action a button or a key starts: `id` names its button, `keys` its keys (which act only once a
- * graph is shown, and never while typing in a field). */
+ * graph is shown, and never while typing in a field). An action that `moves` the frame takes a student
+ * who follows a live room away from the teacher (the banner says so). */
 const ACTIONS = [
-  { id: "to-start", keys: ["Home"], run: () => stepTo(0) },
-  { id: "back", keys: ["ArrowLeft", "PageUp"], run: () => stepTo(state.position - 1) },
-  { id: "forward", keys: ["ArrowRight", "PageDown"], run: () => stepTo(state.position + 1) },
-  { id: "play", keys: [" "], run: togglePlay },
-  { id: "to-backward", keys: ["b"], run: () => stepTo(backwardStart(state.response.trace) + 1) },
-  { id: "to-end", keys: ["End"], run: () => stepTo(state.response.trace.steps.length) },
+  { id: "to-start", keys: ["Home"], moves: true, run: () => stepTo(0) },
+  { id: "back", keys: ["ArrowLeft", "PageUp"], moves: true, run: () => stepTo(state.position - 1) },
+  { id: "forward", keys: ["ArrowRight", "PageDown"], moves: true, run: () => stepTo(state.position + 1) },
+  { id: "play", keys: [" "], moves: true, run: togglePlay },
+  { id: "to-backward", keys: ["b"], moves: true, run: () => stepTo(backwardStart(state.response.trace) + 1) },
+  { id: "to-end", keys: ["End"], moves: true, run: () => stepTo(state.response.trace.steps.length) },
   { id: "present", keys: ["p"], run: togglePresent },
-  { id: null, keys: ["d"], run: () => live.toggleDetached() },
-  { id: "tour-next", keys: ["]"], run: () => classroom.next() },
-  { id: "tour-prev", keys: ["["], run: () => classroom.previous() },
-  { id: "quiz", keys: ["q"], run: () => classroom.toggleQuiz() },
+  { id: "follow-toggle", keys: ["d"], run: () => live.toggleDetached() },
+  { id: "tour-next", keys: ["]"], moves: true, run: () => classroom.next() },
+  { id: "tour-prev", keys: ["["], moves: true, run: () => classroom.previous() },
+  { id: "quiz", keys: ["q"], run: () => { if (!live.following()) classroom.toggleQuiz(); } },
   { id: "quiz-check", run: () => classroom.check() },
+  { id: "quiz-reveal", run: () => classroom.reveal() },
   { id: "run", run: runEdited },
+  { id: "write-values", run: writeValues },
   { id: "fit", run: () => fitGraph() },
   { id: "zoom-in", run: () => panzoom.zoomIn() },
   { id: "zoom-out", run: () => panzoom.zoomOut() },
@@ -332,13 +448,18 @@ const ACTIONS = [
 ];
 const KEYS = new Map(ACTIONS.flatMap((action) => (action.keys ?? []).map((key) => [key, action])));
 
+function act(action) {
+  if (action.moves && live.following()) live.detach();
+  action.run();
+}
+
 function onKey(event) {
   const target = event.target;
   if (target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return;
   const action = KEYS.get(event.key);
   if (!action || !state.response) return;
   event.preventDefault();
-  action.run();
+  act(action);
 }
 
 function wire() {
@@ -350,8 +471,12 @@ function wire() {
   $("viewport").addEventListener("wheel", (event) => { event.preventDefault(); panzoom.zoomWithWheel(event); }, { passive: false });
   // Clicking the graph takes the keyboard focus from the editor or a slider, so ← → step again.
   $("viewport").addEventListener("pointerdown", () => $("viewport").focus({ preventScroll: true }));
-  for (const action of ACTIONS) if (action.id) $(action.id).addEventListener("click", () => action.run());
-  $("slider").addEventListener("input", () => stepTo(Number($("slider").value)));
+  for (const action of ACTIONS) if (action.id) $(action.id).addEventListener("click", () => act(action));
+  $("slider").addEventListener("input", () => {
+    if (live.following()) live.detach();
+    stepTo(Number($("slider").value));
+  });
+  swipeToStep($("step-pane"));
   $("speed").addEventListener("change", () => { state.speed = $("speed").value; });
   $("preset").addEventListener("change", () => {
     const option = $("preset").selectedOptions[0];
@@ -377,7 +502,8 @@ function wire() {
   $("train-scrub").addEventListener("input", () => trainer.showTrainingStep(Number($("train-scrub").value)));
   document.addEventListener("keydown", onKey);
   window.addEventListener("popstate", () => location.reload());
-  start(JSON.parse($("initial").textContent));
+  // after panzoom's own first pan (it sets its start position on a timer), so the link's view stays
+  setTimeout(() => start(JSON.parse($("initial").textContent)));
 }
 
 /** Remember the pan and zoom in the state (and so in the URL). */
@@ -399,10 +525,14 @@ function start(initial) {
   const { state: decoded, notices } = decode(initial.query);
   const served = document.documentElement.dataset.mode;  // the /embed route renders embed mode itself
   Object.assign(state, decoded, served === "embed" ? { mode: "embed" } : {});
-  state.preset = initial.response || initial.error ? (decoded.source === null ? decoded.preset ?? $("preset").value : null) : null;
+  // the example's name stays while the link's program is the example's (a short link carries both)
+  const option = $("preset").selectedOptions[0];
+  state.preset = option?.value && (decoded.source === null || decoded.source === option.dataset.source) ? option.value : null;
+  if (!state.preset) $("preset").value = "";
   applyTheme();
   applyMode();
-  if (initial.room) live.follow(initial.room);
+  if (initial.room && !live.resume(initial.room)) live.follow(initial.room, decoded);
+  else if (!initial.room) live.resume();
   trainer.applyTrainSettings(JSON.parse($("preset").selectedOptions[0]?.dataset.train || "{}"));
   // the server read the fields it needs with the same table, so its notices read word for word as ours
   const linkNotices = [...new Set([...initial.notices, ...notices])];
@@ -415,17 +545,19 @@ function start(initial) {
       : "The program in this link has an error; fix it in the editor and press Run.";
     return;
   }
-  const position = state.position;
+  const { position, view, revealed } = state;
   showResponse(initial.response, false);
+  Object.assign(state, { view, revealed });
   const total = initial.response.trace.steps.length;
   if (position > total) notify([...linkNotices, notice("past_end", { position, total })]);
   state.position = Math.min(position, total);
   if (state.selected !== null && !initial.response.trace.nodes[state.selected]) state.selected = null;
   showFrame();
-  if (state.view) {
-    const [scale, x, y] = state.view;
+  if (view) {
+    const [scale, x, y] = view;
     panzoom.zoom(scale, { animate: false });
-    setTimeout(() => panzoom.pan(x, y, { animate: false }));
+    panzoom.pan(x, y, { animate: false });
+    updateScale();
   }
 }
 

@@ -64,6 +64,7 @@ export function stepTex(trace, step, frame, hidden = false) {
   const variable = step.node === trace.output ? texExpression(trace, node) : name;
   const chain = `${partial(out, child)} ${ADD_TO} ${partial(out, name)} \\cdot ${partial(variable, child)}`;
   if (tensor) return chain;
+  if (hidden && !("upstream" in step)) return `${chain} = \\;?`;  // withheld: not reached yet
   const product = `${texOperand(step.upstream)} \\cdot ${texOperand(step.local)}`;
   if (hidden) return `${chain} = ${product} = \\;?`;
   const parts = frame.contributions[step.input].filter((c) => c.step <= frame.position - 1);
