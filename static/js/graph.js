@@ -50,14 +50,15 @@ function isTensor(trace, node) {
 }
 
 /** The accessible name of a node: what it is, and its numbers once known. */
-export function nodeDescription(trace, node, frame) {
+export function nodeDescription(trace, node, frame, masked = false) {
   const formula = nodeFormula(trace, node);
   const head = formula ? `${node.label} = ${formula}` : `${node.label}, ${node.op === "const" ? "constant" : "input"}`;
   const tensor = isTensor(trace, node);
   const value = frame.values[node.id]
     ? (tensor ? `shape (${node.shape.join(", ")})` : formatNumber(node.value, 6)) : "not yet computed";
   const grad = frame.grads[node.id];
-  const gradient = grad === undefined ? "not yet computed" : tensor ? "computed" : formatNumber(grad, 6);
+  const gradient = masked ? "hidden until the quiz is answered"
+    : grad === undefined ? "not yet computed" : tensor ? "computed" : formatNumber(grad, 6);
   return `${head}: value ${value}, gradient ${gradient}`;
 }
 
@@ -277,7 +278,7 @@ export class GraphView {
       else if (item.kind !== "const") this.updateNumbers(parts, node, known, masked ? undefined : grad, count);
       if (masked && parts.grad) parts.grad.textContent = "∇ ?";
       if (item.kind !== "copy") {
-        const description = nodeDescription(trace, node, masked ? { ...frame, grads: [] } : frame);
+        const description = nodeDescription(trace, node, frame, masked);
         if (parts.description !== description) {
           parts.g.setAttribute("aria-label", description);
           parts.description = description;

@@ -173,7 +173,10 @@ export function createLive({ $, state, setStatus, shareableQuery, show, stop, go
     if (state.live?.role !== "student" || state.live.over) return;
     state.live.detached = detached;
     state.live.connection.presence(detached);
-    if (!detached && state.live.latest) applyQuery(state.live.latest);
+    if (!detached && state.live.latest) {
+      state.live.program = null;  // the page may show the student's own program now: take the room's again
+      applyQuery(state.live.latest);
+    }
     showFollow(null);
   }
 

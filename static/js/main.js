@@ -432,8 +432,8 @@ const ACTIONS = [
   { id: "quiz", keys: ["q"], run: () => { if (!live.following()) classroom.toggleQuiz(); } },
   { id: "quiz-check", run: () => classroom.check() },
   { id: "quiz-reveal", run: () => classroom.reveal() },
-  { id: "run", run: runEdited },
-  { id: "write-values", run: writeValues },
+  { id: "run", moves: true, run: runEdited },
+  { id: "write-values", moves: true, run: writeValues },
   { id: "fit", run: () => fitGraph() },
   { id: "zoom-in", run: () => panzoom.zoomIn() },
   { id: "zoom-out", run: () => panzoom.zoomOut() },
@@ -481,6 +481,7 @@ function wire() {
   $("preset").addEventListener("change", () => {
     const option = $("preset").selectedOptions[0];
     if (!option.dataset.source) return;
+    if (live.following()) live.detach();  // another example is the student's own exploring
     $("source").value = option.dataset.source;
     Object.assign(state, { preset: option.value, values: {}, folded: null, selected: null, view: null, train: null,
       lr: null, momentum: null });

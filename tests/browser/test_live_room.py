@@ -107,6 +107,12 @@ def test_a_students_own_step_detaches_visibly_and_the_teacher_sees_who_follows(b
         at_step(first, 7)
         assert first.text_content("#follow-text").startswith("Following the teacher")
         count_reads(teacher, "2 students following")
+        first.select_option("#preset", "fan-out")  # another example: the student's own exploring
+        first.wait_for_function("() => window.backpropLab.state.response.source.startsWith('x = 3')")
+        assert first.get_attribute("#follow-box", "data-detached") is not None
+        first.click("#follow-toggle")  # back: the teacher's program and step again
+        first.wait_for_function("() => window.backpropLab.state.response.source.includes('CS231n')")
+        at_step(first, 7)
         second.close()
         count_reads(teacher, "1 student following")
 
@@ -189,3 +195,27 @@ def test_a_room_link_opened_on_a_phone_follows_the_teacher(browser: Any, server_
         ARTIFACTS.mkdir(exist_ok=True)
         phone.screenshot(path=str(ARTIFACTS / "phone-following.png"))
         assert re.search(r"Step 24 of \d+", phone.text_content("#counter"))
+
+
+def test_quiz_mode_on_one_page_hides_the_number_from_text_names_titles_and_the_live_region(page: Any) -> None:
+    page.goto("/?source=" + quote(QUIZ))
+    page.wait_for_selector("#graph .node[data-id]")
+    page.click("#quiz")
+    position = page.evaluate("""() => {
+      const trace = window.backpropLab.state.response.trace;
+      const a = trace.nodes.findIndex((n) => n.label === 'a');
+      return trace.steps.findIndex((s) => s.pass === 'backward' && s.input === a) + 1;
+    }""")
+    page.evaluate("p => window.backpropLab.go(p)", position)
+    page.wait_for_selector("#quiz-box:not([hidden])")
+    page.wait_for_timeout(200)  # the formula is typeset on the next frame
+    shown = page.evaluate("""() => [document.body.innerText,
+      ...[...document.querySelectorAll('[aria-label], [title], [alt]')].map((e) =>
+        [e.getAttribute('aria-label'), e.getAttribute('title'), e.getAttribute('alt')].join(' ')),
+      ...[...document.querySelectorAll('#graph title')].map((t) => t.textContent),
+      document.getElementById('math').textContent, document.getElementById('sentence').textContent].join('\\n')""")
+    assert not HIDDEN.search(shown), shown[max(0, HIDDEN.search(shown).start() - 200) :][:300]
+    assert "gradient hidden until the quiz is answered" in page.get_attribute("#graph .node.active[data-id='0']", "aria-label")
+    page.click("#quiz-reveal")
+    page.wait_for_selector("#quiz-box", state="hidden")
+    assert HIDDEN.search(page.text_content("#sentence"))
