@@ -18,8 +18,8 @@ import { backwardStart, frameAt, passAt } from "./timeline.js";
 const $ = (id) => document.getElementById(id);
 const SPEEDS = { "0.25": 3200, "0.5": 1600, "1": 800, "2": 400, "4": 200, "16": 50 };
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
-const NUMBER_PX = 16;  // a value's font size in layout units (lab.css: svg .value)
-const READABLE = 13;  // px: the smallest number a phone shows when a graph opens
+const NUMBERS = "text.value, text.grad";  // every number the graph draws (cells and ranges too)
+const READABLE = 12.5;  // px: the smallest number a phone shows when a graph opens
 const narrow = matchMedia("(max-width: 900px)");  // phones and tablets (lab.css): the graph need not fit at once
 
 /** All user-visible state in one object; state.js maps the shareable part to and from the URL. */
@@ -326,10 +326,18 @@ function fitGraph() {
   panzoom.reset({ animate: false });
   state.view = null;
   const fit = fitScale();
-  if (fit && fit * NUMBER_PX < READABLE && narrow.matches) {
-    panzoom.zoom(READABLE / NUMBER_PX / fit, { animate: false });  // showFrame then brings the active node in
+  const smallest = smallestNumber();
+  if (fit && smallest && fit * smallest < READABLE && narrow.matches) {
+    panzoom.zoom(READABLE / smallest / fit, { animate: false });  // showFrame then brings the active node in
   }
   updateScale();
+}
+
+/** The font size, in layout units, of the smallest kind of number this graph draws. */
+function smallestNumber() {
+  const classes = new Set([...$("graph").querySelectorAll(NUMBERS)].map((text) => text.getAttribute("class")));
+  const sizes = [...classes].map((cls) => parseFloat(getComputedStyle($("graph").querySelector(`text[class="${cls}"]`)).fontSize));
+  return sizes.length ? Math.min(...sizes) : 0;
 }
 
 /** Screen pixels per layout unit with no zoom (the viewBox fitted into the SVG element). */

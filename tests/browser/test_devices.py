@@ -24,7 +24,7 @@ UNCOVERED = """(id) => {
     inside: box.left >= 0 && box.right <= innerWidth, width: box.width, height: box.height };
 }"""
 # Every number the graph shows, in screen pixels: its font size times the zoom on screen.
-NUMBER_SIZES = """() => [...document.querySelectorAll("#graph .node text.value, #graph .node text.grad")]
+NUMBER_SIZES = """() => [...document.querySelectorAll("#graph .node :is(text.value, text.grad, text.cell, text.range)")]
   .filter((t) => t.textContent && getComputedStyle(t).display !== "none")
   .map((t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
 
@@ -71,7 +71,12 @@ def test_no_sideways_scrolling_the_graph_first_and_every_control_reachable(devic
 
 
 def test_numbers_on_the_graph_are_at_least_12_px(device: Any) -> None:
-    for query in ("preset=cs231n&step=14", "preset=sigmoid-neuron&step=9", "preset=tanh-neuron&step=20"):
+    for query in (
+        "preset=cs231n&step=14",
+        "preset=sigmoid-neuron&step=9",
+        "preset=tanh-neuron&step=20",
+        "preset=tensor-mlp&step=99",
+    ):
         device.goto(f"/?{query}")
         device.wait_for_selector("#graph .node[data-id]", state="attached")
         device.wait_for_timeout(400)

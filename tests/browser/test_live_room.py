@@ -215,7 +215,9 @@ def test_quiz_mode_on_one_page_hides_the_number_from_text_names_titles_and_the_l
       ...[...document.querySelectorAll('#graph title')].map((t) => t.textContent),
       document.getElementById('math').textContent, document.getElementById('sentence').textContent].join('\\n')""")
     assert not HIDDEN.search(shown), shown[max(0, HIDDEN.search(shown).start() - 200) :][:300]
-    assert "gradient hidden until the quiz is answered" in page.get_attribute("#graph .node.active[data-id='0']", "aria-label")
+    assert "gradient hidden until the quiz is answered" in page.get_attribute(
+        "#graph .node.active[data-id='0']", "aria-label"
+    )
     page.click("#quiz-reveal")
     page.wait_for_selector("#quiz-box", state="hidden")
     assert HIDDEN.search(page.text_content("#sentence"))
