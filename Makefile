@@ -76,13 +76,17 @@ lock: install
 	sed -i 's/^atheris==\(.*\)$$/atheris==\1 ; platform_machine == "x86_64" and python_version < "3.13"/' \
 		requirements-dev.lock
 
-# Debian packages: Graphviz's `dot` lays graphs out; Chromium runs the browser tests.
+# Debian packages: Graphviz's `dot` lays graphs out; Chromium runs the browser tests; PostgreSQL and
+# Redis serve the tests of the several-servers deployment.
 system-run:
 	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v dot >/dev/null || echo graphviz)"
 
+# The tests also start their own PostgreSQL and Redis (Debian's servers, on loopback, in a temporary folder).
 system-test:
 	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v dot >/dev/null || echo graphviz) \
-		$$(test -x /usr/bin/chromium || echo chromium)"
+		$$(test -x /usr/bin/chromium || echo chromium) \
+		$$(ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || echo postgresql) \
+		$$(command -v redis-server >/dev/null || echo redis-server)"
 
 system-bench:
 	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v dot >/dev/null || echo graphviz) \

@@ -34,7 +34,14 @@ class Settings(BaseSettings):
 
     # storage: short links and live rooms
     db: Path = Path("data/links.sqlite3")
-    database_url: str = Field("", validation_alias=AliasChoices("DATABASE_URL"))
+    # PostgreSQL for links when set (postgresql://…); else the SQLite file `db`
+    database_url: str = Field(
+        "", pattern=r"^(postgres(ql)?://\S+)?$", validation_alias=AliasChoices("DATABASE_URL", "BACKPROP_DATABASE_URL")
+    )
+    # Redis for live rooms shared by several servers when set (redis://…); else rooms live in `db`
+    redis_url: str = Field(
+        "", pattern=r"^(rediss?://\S+)?$", validation_alias=AliasChoices("REDIS_URL", "BACKPROP_REDIS_URL")
+    )
     room_ttl: PositiveFloat = 600.0  # seconds a room lives after its teacher's last sign of life
     max_rooms_per_client: PositiveInt = 3
 
