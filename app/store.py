@@ -1,4 +1,5 @@
-"""Short-link storage: a small interface, and the SQLite backend that implements it."""
+"""Short-link storage: a small interface, and the SQLite backend that implements it (PostgreSQL's is in
+store_pg.py)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ from typing import Protocol
 
 from .settings import SETTINGS
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 16 random bytes, base64url without padding: 128 bits
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}\Z")  # 16 random bytes, base64url without padding: 128 bits
 MAX_STATE_BYTES = 16 * 1024
 
 log = logging.getLogger("backprop_lab")
 
 
 class LinkStore(Protocol):
-    """Where shared states live. A PostgreSQL backend for several app servers would implement this."""
+    """Where shared states live: SQLiteStore for one server, PostgresStore for several."""
 
     def put(self, state: str) -> tuple[str, bool]:
         """Store a state; return its id and whether it is new (the same state keeps its first id).
@@ -30,7 +31,15 @@ class LinkStore(Protocol):
         ...
 
     def get(self, link_id: str) -> str | None:
-        """The state stored under an id, or None."""
+        """The state stored under an id, or None. Raises StoreUnavailable when it could not be read."""
+        ...
+
+    def check(self) -> None:
+        """Raise StoreUnavailable unless the database answers a read (a readiness probe's question)."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the database connections this store holds."""
         ...
 
 
@@ -44,6 +53,7 @@ class StoreUnavailable(RuntimeError):  # noqa: N818 - named for the answer: 503 
 
 NOT_SAVED = "the link was not saved: the link database is unavailable right now; please try again later"
 NOT_READ = "the link could not be read: the link database is unavailable right now; please try again later"
+NOT_READY = "the link database is unavailable right now"
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS links (id TEXT PRIMARY KEY, digest TEXT NOT NULL UNIQUE, "
     "state TEXT NOT NULL, created REAL NOT NULL DEFAULT (julianday('now')))"
@@ -72,7 +82,17 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 def check_database(path: Path) -> str | None:
-    """None when links can be written at `path`, else one line saying why not: checked before serving."""
+    """None when links and rooms can be written, else one line saying why not: checked before serving.
+    The SQLite file at `path` holds live rooms whatever the link store; DATABASE_URL may name PostgreSQL."""
+    problem = _check_sqlite(path)
+    if problem is None and is_postgres(SETTINGS.database_url):
+        from .store_pg import check_postgres  # psycopg is loaded only by servers that use it
+
+        problem = check_postgres(SETTINGS.database_url)
+    return problem
+
+
+def _check_sqlite(path: Path) -> str | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = _open(path)
@@ -177,15 +197,33 @@ class SQLiteStore:
             raise StoreUnavailable(NOT_READ) from error
         return None if row is None else row[0]
 
+    def check(self) -> None:
+        # the file at the path now, as a write would open it: a deleted database is not ready
+        try:
+            self._connection(writing=True).execute("SELECT 1 FROM links LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as error:
+            self._forget()
+            raise StoreUnavailable(NOT_READY) from error
+
+    def close(self) -> None:
+        """Close this thread's connection; those of the threads that ran requests close as their threads end
+        (each belongs to its thread: SQLite refuses to close it from another)."""
+        self._forget()
+
 
 def database_path() -> Path:
     """The SQLite file for links (and live rooms): BACKPROP_DB, by default data/links.sqlite3."""
     return SETTINGS.db
 
 
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://"))
+
+
 def open_store() -> LinkStore:
-    """The store the settings name: DATABASE_URL (postgresql://… not built yet) or SQLite at BACKPROP_DB."""
-    url = SETTINGS.database_url
-    if url.startswith(("postgres://", "postgresql://")):
-        raise RuntimeError("a PostgreSQL link store is not part of this version; unset DATABASE_URL to use SQLite")
+    """The store the settings name: PostgreSQL at DATABASE_URL (postgresql://…), else SQLite at BACKPROP_DB."""
+    if is_postgres(SETTINGS.database_url):
+        from .store_pg import PostgresStore
+
+        return PostgresStore(SETTINGS.database_url)
     return SQLiteStore(database_path())

@@ -1,4 +1,5 @@
-"""Restart safety: SIGKILL the server during a burst of link writes; every link it confirmed survives."""
+"""Restart safety: SIGKILL the server during a burst of link writes; every link it confirmed survives,
+whether links live in SQLite or in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import signal
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
+from tests.app.test_link_store_contract import fresh_database
 from tests.servers import free_port, start
 
 
@@ -25,9 +30,21 @@ def create(port: int, state: str) -> tuple[str, int, str] | None:
         return None  # the server died mid-request: this link was never confirmed
 
 
-def test_links_confirmed_before_a_sigkill_all_open_byte_identical_after_restart(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def link_database(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The environment that points a server at its link database: SQLite (none), or a new PostgreSQL one."""
+    if request.param == "sqlite":
+        yield {}
+    else:
+        with fresh_database(request.getfixturevalue("postgres_server")) as url:
+            yield {"DATABASE_URL": url}
+
+
+def test_links_confirmed_before_a_sigkill_all_open_byte_identical_after_restart(
+    tmp_path: Path, link_database: dict[str, str]
+) -> None:
     db, port = tmp_path / "links.sqlite3", free_port()
-    server = start(db, port)
+    server = start(db, port, environment=link_database)
     states = [f"v=1&source=x%20%3D%20{k}%0Af%20%3D%20x%20*%20x&step={k % 9}" for k in range(600)]
     with ThreadPoolExecutor(max_workers=16) as pool:
         futures = [pool.submit(create, port, state) for state in states]
@@ -39,7 +56,7 @@ def test_links_confirmed_before_a_sigkill_all_open_byte_identical_after_restart(
     confirmed = [result for result in results if result is not None and result[1] == 201]
     assert len(confirmed) >= 150
     print(f"\n{len(confirmed)} of {len(states)} links confirmed before SIGKILL; checking each after restart")
-    server = start(db, port)
+    server = start(db, port, environment=link_database)
     try:
         for state, _, link_id in confirmed:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/share/{link_id}") as response:  # noqa: S310
