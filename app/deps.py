@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
-from .rooms import SQLiteHub
+from .rooms import RoomHub
 from .store import LinkStore
 
 
@@ -15,9 +15,9 @@ def _links(request: Request) -> LinkStore:
     return request.app.state.links  # type: ignore[no-any-return]
 
 
-def _rooms(connection: HTTPConnection) -> SQLiteHub:
+def _rooms(connection: HTTPConnection) -> RoomHub:
     return connection.app.state.rooms  # type: ignore[no-any-return]
 
 
 Links = Annotated[LinkStore, Depends(_links)]
-Rooms = Annotated[SQLiteHub, Depends(_rooms)]
+Rooms = Annotated[RoomHub, Depends(_rooms)]

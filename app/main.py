@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from . import errors
 from .compute import Compute
-from .rooms import SQLiteHub
+from .rooms import open_hub
 from .routes import api, live, pages, rooms, share, train
 from .security import BodyLimit, SecurityHeaders
 from .server import BodyTimeout
@@ -28,13 +28,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Everything loaded at start-up lives as long as the process: freezing it keeps the cyclic
     # collector's full passes short, which keeps the slowest requests close to the typical ones.
     app.state.links = open_store()
-    app.state.rooms = SQLiteHub(database_path())
+    app.state.rooms = open_hub(database_path())  # Redis when REDIS_URL is set, else the links' file
     gc.collect()
     gc.freeze()
     app.state.compute = Compute()
-    poller = asyncio.create_task(live.follow_other_processes(app.state.rooms))
+    follower = asyncio.create_task(live.follow_other_processes(app.state.rooms))
     yield
-    poller.cancel()
+    follower.cancel()
+    await asyncio.gather(follower, return_exceptions=True)
+    await app.state.rooms.close()
     app.state.compute.close()
 
 

@@ -1,27 +1,30 @@
-"""Live rooms: a teacher drives, students follow. Room state sits behind a small hub interface.
+"""Live rooms: a teacher drives, students follow. Room state sits behind the RoomHub interface.
 
-SQLiteHub keeps rooms in the links database so every worker process of one server shares them:
-each process keeps its own sockets (teachers and followers) and polls for states that another
-process received. Several servers would share rooms through a broker (Redis pub/sub) by
-implementing RoomHub the same way.
+SQLiteHub (the default) keeps rooms in the links database, shared by the worker processes of one
+server: each process keeps its own sockets (teachers and followers) and polls for what another
+process received. RedisHub (app/rooms_redis.py, chosen by REDIS_URL) shares rooms between servers
+through Redis, with pub/sub instead of polling.
 
-A room lives while its teacher is connected (each process marks its teachers' rooms every
-HEARTBEAT seconds) and ROOM_TTL seconds after the teacher's last sign of life; the teacher can end
-it at once. One address may run at most MAX_ROOMS_PER_CLIENT rooms at a time.
+A room lives while its teacher is connected (each process marks its teachers' rooms every heartbeat)
+and ROOM_TTL seconds after the teacher's last sign of life; the teacher can end it at once. One
+address may run at most MAX_ROOMS_PER_CLIENT rooms at a time; a room's teachers together may send at
+most RATE states a second (bursts of BURST), over every process and server.
 
 Presence: each process records, per room, how many students it has connected and how many of them
-have stepped away; the teacher's process sums them over every process (polled every PRESENCE_POLL s).
+have stepped away; a teacher hears the sums over every process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from .settings import SETTINGS
 
@@ -32,6 +35,7 @@ MAX_ROOMS = 1000
 MAX_ROOMS_PER_CLIENT = SETTINGS.max_rooms_per_client
 HEARTBEAT = 5.0  # seconds between a process's marks that its sockets are still connected
 PRESENCE_POLL = 0.25  # seconds between a process's looks at other processes' follower counts
+RATE, BURST = 20.0, 40.0  # states a second a room's teachers may send together, and the burst allowed
 
 
 class RoomQuota(Exception):
@@ -40,6 +44,10 @@ class RoomQuota(Exception):
 
 class RoomsUnavailable(Exception):
     """The rooms database cannot be used right now (503)."""
+
+
+class RoomRate(Exception):
+    """The room's teachers, together, send states faster than a room carries them: this one is dropped."""
 
 
 class Presence(NamedTuple):
@@ -59,18 +67,93 @@ class Room:
     teachers: set[object] = field(default_factory=set)
     version: int = 0
     told: dict[object, Presence] = field(default_factory=dict)  # the counts each teacher here was last told
+    owner: str = ""
+    counted: int = 0  # the newest count of students passed on here (Redis numbers them, as it may reorder them)
+
+    @property
+    def watched(self) -> bool:
+        """Whether this process has sockets in the room."""
+        return bool(self.followers or self.teachers)
+
+
+class Change(NamedTuple):
+    """What another process did to a room with sockets here: a new state, new counts of students, the
+    room ended (or expired), or the rooms' backend was lost (its sockets here are to reconnect)."""
+
+    kind: Literal["state", "presence", "ended", "lost"]
+    room: Room
+    presence: Presence = Presence(0, 0)
 
 
 class RoomHub(Protocol):
-    def create(self, state: str, owner: str = "") -> Room: ...
-    def get(self, code: str) -> Room | None: ...
-    def publish(self, code: str, state: str) -> Room | None: ...
-    def end(self, code: str) -> None: ...
-    def presence(self, code: str) -> Presence: ...
+    """Rooms shared by every process that serves them. Every method may raise RoomsUnavailable."""
+
+    async def create(self, state: str, owner: str = "") -> Room:
+        """A new room with this state (RoomQuota when `owner` runs too many; RuntimeError when full)."""
+
+    async def find(self, code: str) -> Room | None:
+        """The room, as this process's object (the one its sockets join), or None."""
+
+    def get(self, code: str) -> Room | None:
+        """`find` for callers that cannot wait (the lab page's lookup in app/routes/pages.py)."""
+
+    async def publish(self, room: Room, state: str) -> bool:
+        """Make `state` the room's; whether this process's followers are to be sent it (not when the room
+        ended, or a newer state already reached them). RoomRate when the room's rate is spent."""
+
+    async def end(self, code: str) -> None:
+        """End the room now: other processes close their sockets in it."""
+
+    async def presence(self, code: str) -> Presence:
+        """The room's students over every process."""
+
+    async def mark(self, room: Room) -> Presence | None:
+        """Record this process's counts of the room's students; the sums over every process, or None
+        when newer sums have already been passed on."""
+
+    def changes(self) -> AsyncIterator[Change]:
+        """Forever: what other processes did to rooms with sockets here (and keeping those rooms alive)."""
+
+    async def ping(self) -> None:
+        """Return when rooms can be used (for readiness probes); RoomsUnavailable when not."""
+
+    async def close(self) -> None:
+        """Let go of the database or connections (at shutdown)."""
+
+
+FULL = "too many live rooms on this server; try again later"
+TOO_FAST = "too many messages: some were dropped"
+
+
+def over_quota() -> RoomQuota:
+    return RoomQuota(f"this address already runs {MAX_ROOMS_PER_CLIENT} live rooms; end one to start another")
 
 
 def is_teacher(room: Room, token: str | None) -> bool:
     return token is not None and secrets.compare_digest(room.token, token)
+
+
+def room_code(code: object) -> str | None:
+    """The code as rooms are keyed (upper case), or None when it cannot be one."""
+    return code.upper() if isinstance(code, str) and len(code) == CODE_LENGTH else None
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def heartbeat_every(ttl: float) -> float:
+    """Seconds between heartbeats: a room whose teacher is connected must not expire between two."""
+    return min(HEARTBEAT, ttl / 3)
+
+
+def open_hub(path: Path) -> RoomHub:
+    """The hub the settings name: Redis at REDIS_URL, else SQLite at `path` (the links' file)."""
+    if SETTINGS.redis_url:
+        from .rooms_redis import RedisHub  # it imports this module: so imported here, once this is loaded
+
+        return RedisHub(SETTINGS.redis_url)
+    return SQLiteHub(path)
 
 
 class SQLiteHub:
@@ -79,7 +162,7 @@ class SQLiteHub:
     POLL = 0.02
 
     def __init__(self, path: Path, ttl: float = ROOM_TTL) -> None:
-        self.path, self.ttl = path, ttl
+        self.path, self.ttl, self.every = path, ttl, heartbeat_every(ttl)
         self.local: dict[str, Room] = {}  # this process's view: its sockets and the last state seen
         self.marked = 0.0
         self.process = f"{os.getpid()}-{secrets.token_hex(4)}"  # this hub's row in the followers table
@@ -91,6 +174,8 @@ class SQLiteHub:
             "state TEXT NOT NULL, version INTEGER NOT NULL, touched REAL NOT NULL)"
         )
         self._add_column("rooms", "owner", "TEXT NOT NULL DEFAULT ''")  # from before per-address quotas
+        self._add_column("rooms", "tokens", f"REAL NOT NULL DEFAULT {BURST}")  # from before rates per room
+        self._add_column("rooms", "refilled", "REAL NOT NULL DEFAULT 0")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS followers (code TEXT NOT NULL, process TEXT NOT NULL, "
             "count INTEGER NOT NULL, seen REAL NOT NULL, PRIMARY KEY (code, process))"
@@ -108,24 +193,23 @@ class SQLiteHub:
             if column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
                 raise
 
-    def _run(self, sql: str, arguments: tuple[object, ...] | list[object] = ()) -> sqlite3.Cursor:
+    def _run(self, sql: str, arguments: tuple[object, ...] | list[object] | dict[str, object] = ()) -> sqlite3.Cursor:
         try:
             return self._db.execute(sql, arguments)
         except sqlite3.Error as error:
             raise RoomsUnavailable(f"live rooms are unavailable right now ({error}); try again shortly") from None
 
-    def create(self, state: str, owner: str = "") -> Room:
+    async def create(self, state: str, owner: str = "") -> Room:
         self._run("DELETE FROM rooms WHERE touched < ?", (time.time() - self.ttl,))
         if self._run("SELECT count(*) FROM rooms").fetchone()[0] >= MAX_ROOMS:
-            raise RuntimeError("too many live rooms on this server; try again later")
+            raise RuntimeError(FULL)
         if (
             owner
             and self._run("SELECT count(*) FROM rooms WHERE owner = ?", (owner,)).fetchone()[0] >= MAX_ROOMS_PER_CLIENT
         ):
-            raise RoomQuota(f"this address already runs {MAX_ROOMS_PER_CLIENT} live rooms; end one to start another")
+            raise over_quota()
         while True:
-            code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-            token = secrets.token_urlsafe(24)
+            code, token = new_code(), secrets.token_urlsafe(24)
             try:
                 self._run(
                     "INSERT INTO rooms (code, token, state, version, touched, owner) VALUES (?, ?, ?, 0, ?, ?)",
@@ -137,34 +221,45 @@ class SQLiteHub:
                     raise  # not a clash of codes: the database itself failed
         return self._remember(code, token, state, 0)
 
+    async def find(self, code: str) -> Room | None:
+        return self.get(code)
+
     def get(self, code: str) -> Room | None:
-        if not isinstance(code, str) or len(code) != CODE_LENGTH:
+        key = room_code(code)
+        if key is None:
             return None
-        code = code.upper()
-        row = self._run("SELECT token, state, version, touched FROM rooms WHERE code = ?", (code,)).fetchone()
+        row = self._run("SELECT token, state, version, touched FROM rooms WHERE code = ?", (key,)).fetchone()
         if row is None or time.time() - row[3] > self.ttl:
-            self.local.pop(code, None)
+            self.local.pop(key, None)
             return None
-        room = self.local.get(code) or self._remember(code, row[0], row[1], row[2])
+        room = self.local.get(key) or self._remember(key, row[0], row[1], row[2])
         room.state = row[1]
         return room
 
-    def publish(self, code: str, state: str) -> Room | None:
-        room = self.get(code)
-        if room is not None:
-            self._run(
-                "UPDATE rooms SET state = ?, version = version + 1, touched = ? WHERE code = ?",
-                (state, time.time(), room.code),
-            )
-            room.state = state
-            room.version = self._run("SELECT version FROM rooms WHERE code = ?", (room.code,)).fetchone()[0]
-        return room
+    async def publish(self, room: Room, state: str) -> bool:
+        now = time.time()
+        row = self._run(
+            "UPDATE rooms SET state = :state, version = version + 1, touched = :now, refilled = :now, "
+            "tokens = min(:burst, tokens + (:now - refilled) * :rate) - 1 "
+            "WHERE code = :code AND touched >= :alive AND min(:burst, tokens + (:now - refilled) * :rate) >= 1 "
+            "RETURNING version",
+            {"state": state, "now": now, "burst": BURST, "rate": RATE, "code": room.code, "alive": now - self.ttl},
+        ).fetchone()
+        if row is None:
+            if self.get(room.code) is not None:
+                raise RoomRate(TOO_FAST)
+            return False
+        if row[0] <= room.version:
+            return False
+        room.state, room.version = state, row[0]
+        return True
 
-    def end(self, code: str) -> None:
+    async def end(self, code: str) -> None:
         self._run("DELETE FROM rooms WHERE code = ?", (code,))
         self._run("DELETE FROM followers WHERE code = ?", (code,))
+        self.local.pop(code, None)
 
-    def presence(self, code: str) -> Presence:
+    async def presence(self, code: str) -> Presence:
         """Students connected to this room in every process (counts not refreshed lately are stale)."""
         return self._presences([code]).get(code, Presence(0, 0))
 
@@ -173,18 +268,39 @@ class SQLiteHub:
         rows = self._run(
             f"SELECT code, sum(count), sum(away) FROM followers WHERE code IN ({marks}) AND seen > ? "  # noqa: S608
             "GROUP BY code",
-            [*codes, time.time() - 3 * HEARTBEAT],
+            [*codes, time.time() - 3 * self.every],
         ).fetchall()
         return {code: Presence(int(total) - int(away), int(away)) for code, total, away in rows}
 
-    def mark(self, room: Room) -> None:
-        """Record this process's follower counts for a room now (after a join, a leave, a step away or back)."""
+    async def mark(self, room: Room) -> Presence | None:
+        self._mark(room)
+        return self._presences([room.code]).get(room.code, Presence(0, 0))
+
+    def _mark(self, room: Room) -> None:
         self._run(
             "INSERT INTO followers (code, process, count, away, seen) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (code, process) DO UPDATE SET count = excluded.count, away = excluded.away, "
             "seen = excluded.seen",
             (room.code, self.process, len(room.followers), len(room.away & room.followers), time.time()),
         )
+
+    async def changes(self) -> AsyncIterator[Change]:
+        """Every POLL seconds: states other processes received, rooms that ended, and (every
+        PRESENCE_POLL) the counts of taught rooms; a failed poll is retried on the next tick."""
+        while True:
+            await asyncio.sleep(self.POLL)
+            try:
+                self.heartbeat()
+                fresh, gone = self.changed()
+                taught = self.taught_presences()
+            except RoomsUnavailable:
+                continue
+            for room in fresh:
+                yield Change("state", room)
+            for room in gone:
+                yield Change("ended", room)
+            for room, presence in taught:
+                yield Change("presence", room, presence)
 
     def taught_presences(self) -> list[tuple[Room, Presence]]:
         """Every PRESENCE_POLL seconds: each room with teachers here, with its counts over every process
@@ -198,22 +314,22 @@ class SQLiteHub:
         return [(room, counts.get(room.code, Presence(0, 0))) for room in taught]
 
     def heartbeat(self) -> None:
-        """Every HEARTBEAT seconds: a connected teacher keeps its room alive; follower counts stay fresh."""
+        """Every heartbeat: a connected teacher keeps its room alive; follower counts stay fresh."""
         now = time.time()
-        if now - self.marked < HEARTBEAT:
+        if now - self.marked < self.every:
             return
         self.marked = now
         for room in list(self.local.values()):
             if room.teachers:
                 self._run("UPDATE rooms SET touched = ? WHERE code = ?", (now, room.code))
-            if room.followers or room.teachers:
-                self.mark(room)
-        self._run("DELETE FROM followers WHERE seen < ?", (now - 3 * HEARTBEAT,))
+            if room.watched:
+                self._mark(room)
+        self._run("DELETE FROM followers WHERE seen < ?", (now - 3 * self.every,))
 
     def changed(self) -> tuple[list[Room], list[Room]]:
         """Rooms with sockets here whose state another process changed since this one last looked,
         and rooms with sockets here that have ended (or expired)."""
-        watched = [room for room in self.local.values() if room.followers or room.teachers]
+        watched = [room for room in self.local.values() if room.watched]
         if not watched:
             return [], []
         marks = ",".join("?" * len(watched))
@@ -234,8 +350,13 @@ class SQLiteHub:
                 fresh.append(room)
         return fresh, gone
 
+    async def ping(self) -> None:
+        self._run("SELECT 1")
+
+    async def close(self) -> None:
+        self._db.close()
+
     def _remember(self, code: str, token: str, state: str, version: int) -> Room:
-        room = Room(code, token, state)
-        room.version = version
+        room = Room(code, token, state, version=version)
         self.local[code] = room
         return room

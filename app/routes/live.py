@@ -5,6 +5,9 @@ Messages, each a JSON object: the server sends {"type": "state", "state", "role"
 "following", "away"} on connecting and whenever those counts change (summed over every process).
 The teacher sends {"type": "state", "state"} and {"type": "end"}; a student sends {"type": "presence",
 "away": true|false} when it steps away from following or comes back (a new connection is following).
+
+One code path for every RoomHub: each process sends to its own sockets, and hears from its hub's
+`changes()` what happened in other processes (or servers).
 """
 
 from __future__ import annotations
@@ -18,16 +21,17 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from ..deps import Rooms
-from ..rooms import Presence, Room, RoomsUnavailable, is_teacher
+from ..rooms import BURST, RATE, Change, Presence, Room, RoomHub, RoomRate, RoomsUnavailable, is_teacher
 
 router = APIRouter(tags=["rooms"])
 MAX_MESSAGE = 16 * 1024  # bytes of one message, as UTF-8
-RATE, BURST = 20.0, 40.0  # messages per second a connection may send, and the burst allowed
 SEND_TIMEOUT = 1.0  # seconds a follower may take to accept a message before it is disconnected
 USAGE = (
     'the only messages are {"type": "state", "state": <the lab\'s URL query>} and {"type": "end"} from the '
     'teacher, and {"type": "presence", "away": true or false} from a student'
 )
+ENDED = "The teacher has ended this live session."
+LOST = "Live rooms are unavailable on this server for a moment: reconnecting."
 
 
 class _Bucket:
@@ -51,7 +55,7 @@ async def follow_room(websocket: WebSocket, code: str, hub: Rooms, token: str | 
     """Students receive every state the teacher sends; the teacher (holding the token) sends them."""
     await websocket.accept()
     try:
-        room = hub.get(code)
+        room = await hub.find(code)
     except RoomsUnavailable as error:
         await websocket.close(code=1013, reason=str(error)[:120])  # try again later: the page reconnects
         return
@@ -62,30 +66,28 @@ async def follow_room(websocket: WebSocket, code: str, hub: Rooms, token: str | 
     teacher = is_teacher(room, token)
     try:
         await _join(websocket, hub, room, teacher)
-        await _listen(websocket, room, teacher)
+        await _listen(websocket, hub, room, teacher)
     except WebSocketDisconnect:
         pass
     finally:
         (room.teachers if teacher else room.followers).discard(websocket)
         room.away.discard(websocket)
         room.told.pop(websocket, None)
-        _mark(hub, room)
         await tell_presence(hub, room)
 
 
-async def _join(websocket: WebSocket, hub: Any, room: Room, teacher: bool) -> None:
+async def _join(websocket: WebSocket, hub: RoomHub, room: Room, teacher: bool) -> None:
     """Send the room's state; a student counts as following from now, a teacher then hears the counts.
     A teacher joins the room's teachers only after its state, so no presence message comes before it."""
     if not teacher:
         room.followers.add(websocket)
-        _mark(hub, room)
     await websocket.send_json({"type": "state", "state": room.state, "role": "teacher" if teacher else "student"})
     if teacher:
         room.teachers.add(websocket)
     await tell_presence(hub, room)
 
 
-async def _listen(websocket: WebSocket, room: Room, teacher: bool) -> None:
+async def _listen(websocket: WebSocket, hub: RoomHub, room: Room, teacher: bool) -> None:
     bucket, dropped = _Bucket(), 0
     while True:
         message = await websocket.receive()
@@ -100,12 +102,12 @@ async def _listen(websocket: WebSocket, room: Room, teacher: bool) -> None:
             if dropped == 1:
                 await websocket.send_json({"type": "error", "message": "too many messages: some were dropped"})
             continue
-        reply = await _handle(websocket, room, teacher, text)
+        reply = await _handle(hub, websocket, room, teacher, text)
         if reply is not None:
             await websocket.send_json({"type": "error", "message": reply})
 
 
-async def _handle(websocket: WebSocket, room: Room, teacher: bool, text: str) -> str | None:
+async def _handle(hub: RoomHub, websocket: WebSocket, room: Room, teacher: bool, text: str) -> str | None:
     """Apply one message; the error to send back, if any."""
     try:
         data = json.loads(text)
@@ -114,31 +116,31 @@ async def _handle(websocket: WebSocket, room: Room, teacher: bool, text: str) ->
     handler = HANDLERS.get(data.get("type")) if isinstance(data, dict) else None
     if handler is None:
         return USAGE
-    return await handler(websocket, room, teacher, data)
+    try:
+        return await handler(hub, websocket, room, teacher, data)
+    except (RoomsUnavailable, RoomRate) as error:
+        return str(error)
 
 
-async def _end(websocket: WebSocket, room: Room, teacher: bool, data: dict[str, Any]) -> str | None:
+async def _end(hub: RoomHub, websocket: WebSocket, room: Room, teacher: bool, data: dict[str, Any]) -> str | None:
     if not teacher:
         return "only the teacher can end this room"
-    websocket.app.state.rooms.end(room.code)
+    await hub.end(room.code)
     await close_room(room)
     return None
 
 
-async def _state(websocket: WebSocket, room: Room, teacher: bool, data: dict[str, Any]) -> str | None:
+async def _state(hub: RoomHub, websocket: WebSocket, room: Room, teacher: bool, data: dict[str, Any]) -> str | None:
     if not isinstance(data.get("state"), str):
         return USAGE
     if not teacher:
         return "only the teacher can drive this room"
-    try:
-        websocket.app.state.rooms.publish(room.code, data["state"])
-    except RoomsUnavailable as error:
-        return str(error)
-    await broadcast(room, json.dumps({"type": "state", "state": data["state"]}))
+    if await hub.publish(room, data["state"]):
+        await broadcast(room, state_message(room))
     return None
 
 
-async def _presence(websocket: WebSocket, room: Room, teacher: bool, data: dict[str, Any]) -> str | None:
+async def _presence(hub: RoomHub, websocket: WebSocket, room: Room, teacher: bool, data: dict[str, Any]) -> str | None:
     """A student steps away from following (away: true) or comes back (away: false)."""
     if teacher:
         return "only students report presence: the teacher is always there"
@@ -148,8 +150,6 @@ async def _presence(websocket: WebSocket, room: Room, teacher: bool, data: dict[
         room.away.add(websocket)
     else:
         room.away.discard(websocket)
-    hub = websocket.app.state.rooms
-    _mark(hub, room)
     await tell_presence(hub, room)
     return None
 
@@ -157,21 +157,19 @@ async def _presence(websocket: WebSocket, room: Room, teacher: bool, data: dict[
 HANDLERS = {"state": _state, "end": _end, "presence": _presence}
 
 
-def _mark(hub: Any, room: Room) -> None:
-    try:
-        hub.mark(room)
-    except RoomsUnavailable:
-        pass  # the count is refreshed on the next heartbeat
+def state_message(room: Room) -> str:
+    return json.dumps({"type": "state", "state": room.state})
 
 
-async def tell_presence(hub: Any, room: Room) -> None:
-    """Tell this process's teachers of `room` its counts over every process (teachers in other
-    processes hear of them from their own poll)."""
+async def tell_presence(hub: RoomHub, room: Room) -> None:
+    """Record this process's counts of the room's students, and tell its teachers here the sums over
+    every process (teachers in other processes hear of them through their hub's changes)."""
     try:
-        presence = hub.presence(room.code)
+        presence = await hub.mark(room)
     except RoomsUnavailable:
-        return  # the next poll tries again
-    await tell_teachers(room, presence)
+        return  # the next heartbeat records them
+    if presence is not None:
+        await tell_teachers(room, presence)
 
 
 async def tell_teachers(room: Room, presence: Presence) -> None:
@@ -204,9 +202,10 @@ async def _send(members: set[Any], socket: Any, message: str) -> None:
         await disconnect(socket, 1013, "too slow to follow: reconnect")
 
 
-async def close_room(room: Room) -> None:
-    """The room has ended: tell every socket here, and close them (code 4404: the page stops retrying)."""
-    message = json.dumps({"type": "ended", "message": "The teacher has ended this live session."})
+async def close_room(room: Room, code: int = 4404, reason: str = ENDED) -> None:
+    """Tell every socket here why, and close them: 4404 when the room has ended (the page stops
+    retrying), 1013 when it cannot be reached for now (the page reconnects)."""
+    message = json.dumps({"type": "ended", "message": reason} if code == 4404 else {"type": "error", "message": reason})
     sockets = list(room.followers) + list(room.teachers)
     room.followers.clear()
     room.away.clear()
@@ -218,7 +217,7 @@ async def close_room(room: Room) -> None:
             await asyncio.wait_for(socket.send_text(message), timeout=SEND_TIMEOUT)
         except Exception:  # noqa: BLE001 - it is being closed anyway
             pass
-        await disconnect(socket, 4404, "the live session has ended")
+        await disconnect(socket, code, "the live session has ended" if code == 4404 else "try again shortly")
 
     await asyncio.gather(*(close(s) for s in sockets))
 
@@ -241,20 +240,25 @@ async def _close(socket: Any, code: int, reason: str) -> None:
         pass
 
 
-async def follow_other_processes(hub: Any) -> None:
-    """Pass on the states other worker processes received from teachers, close the rooms that ended
-    elsewhere, tell this process's teachers when students came, went or stepped away elsewhere, and
-    keep this process's teachers' rooms alive."""
+async def _apply(change: Change) -> None:
+    room = change.room
+    if change.kind == "state":
+        await broadcast(room, state_message(room))
+    elif change.kind == "presence":
+        await tell_teachers(room, change.presence)
+    elif change.kind == "ended":
+        await close_room(room)
+    else:  # lost: the page's reconnecting finds the room again once the hub is back
+        await close_room(room, 1013, LOST)
+
+
+async def follow_other_processes(hub: RoomHub) -> None:
+    """Pass on the states other processes received from teachers, close the rooms that ended
+    elsewhere (or whose hub was lost), and tell this process's teachers when students came, went or
+    stepped away elsewhere. The hub's changes also keep this process's teachers' rooms alive."""
     while True:
-        await asyncio.sleep(hub.POLL)
         try:
-            hub.heartbeat()
-            fresh, gone = hub.changed()
-            for room in fresh:
-                await broadcast(room, json.dumps({"type": "state", "state": room.state}))
-            for room in gone:
-                await close_room(room)
-            for room, presence in hub.taught_presences():
-                await tell_teachers(room, presence)
-        except Exception:  # noqa: BLE001 - a failed poll is retried on the next tick
-            continue
+            async for change in hub.changes():
+                await _apply(change)
+        except Exception:  # noqa: BLE001 - a hub that failed in a way it did not foresee: listen again
+            await asyncio.sleep(1.0)

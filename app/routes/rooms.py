@@ -42,7 +42,7 @@ async def create_room(body: RoomIn, request: Request, hub: Rooms) -> Any:
             413, "too-large", f"the state is {size:,} bytes; a room holds at most {MAX_MESSAGE // 1024} KiB"
         )
     try:
-        room = hub.create(body.state, owner=client_of(request))
+        room = await hub.create(body.state, owner=client_of(request))
     except RoomQuota as error:
         return error_response(429, "too-many-requests", str(error), headers={"Retry-After": "60"})
     except (RuntimeError, RoomsUnavailable) as error:
@@ -65,10 +65,10 @@ async def read_room(code: str, hub: Rooms) -> Any:
     """A live room's current state (what a student who joins now sees), how many students are connected
     and how many of them have stepped away from following."""
     try:
-        room = hub.get(code)
+        room = await hub.find(code)
         if room is None:
             return error_response(404, "not-found", "no live room with this code: it may have ended")
-        presence = hub.presence(room.code)
+        presence = await hub.presence(room.code)
         return {
             "code": room.code,
             "state": room.state,
@@ -88,7 +88,7 @@ async def read_room_trace(code: str, request: Request, hub: Rooms) -> Response:
     """The trace of a room's current state, as its students may see it: in a quiz, without the numbers
     the teacher has not revealed yet. The whole class asking for one state costs one computation."""
     try:
-        room = hub.get(code)
+        room = await hub.find(code)
     except RoomsUnavailable as error:
         return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
     if room is None:
@@ -108,12 +108,12 @@ async def read_room_trace(code: str, request: Request, hub: Rooms) -> Response:
 async def end_room(code: str, hub: Rooms, x_room_token: str = Header(default="", max_length=256)) -> Response:
     """End a live session now (the teacher's token in the X-Room-Token header): every follower is told."""
     try:
-        room = hub.get(code)
+        room = await hub.find(code)
         if room is None:
             return error_response(404, "not-found", "no live room with this code: it may have ended")
         if not is_teacher(room, x_room_token):
             return error_response(403, "forbidden", "only the teacher who started this room can end it")
-        hub.end(room.code)
+        await hub.end(room.code)
     except RoomsUnavailable as error:
         return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
     await close_room(room)
@@ -124,7 +124,7 @@ async def end_room(code: str, hub: Rooms, x_room_token: str = Header(default="",
 async def room_qr(code: str, request: Request, hub: Rooms, link: int = Query(default=0, ge=0)) -> Response:
     """A QR code of one of the room's links (?link=N, the first by default), to put on the projector."""
     try:
-        room = hub.get(code)
+        room = await hub.find(code)
     except RoomsUnavailable as error:
         return error_response(503, "unavailable", str(error), headers={"Retry-After": "30"})
     if room is None:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-import app.rooms
 from app.presets import PRESETS
-from app.rooms import SQLiteHub
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.id for p in PRESETS])
@@ -109,14 +106,3 @@ def test_malformed_oversized_and_flooding_messages_do_not_take_the_room_down(cli
             teacher.receive_json()
         assert closed.value.code == 1009  # message too big
     assert client.get(f"/api/rooms/{room['code']}").status_code == 200  # the room is still there
-
-
-def test_rooms_expire_after_inactivity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    hub = SQLiteHub(tmp_path / "rooms.sqlite3", ttl=600)
-    room = hub.create("v=1")
-    assert hub.get(room.code) is room
-    now = time.time()
-    monkeypatch.setattr(app.rooms.time, "time", lambda: now + 599)
-    assert hub.get(room.code) is room
-    monkeypatch.setattr(app.rooms.time, "time", lambda: now + 601)  # ten minutes with no sign of the teacher
-    assert hub.get(room.code) is None

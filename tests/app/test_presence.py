@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -146,11 +147,13 @@ def test_a_rooms_database_from_before_presence_gains_its_away_column(tmp_path: P
             "count INTEGER NOT NULL, seen REAL NOT NULL, PRIMARY KEY (code, process))"
         )
     first, second = SQLiteHub(path), SQLiteHub(path)  # the second finds it already added
-    room = first.create("v=1")
-    here = first.get(room.code)
-    assert here is not None
-    student = object()
-    here.followers.add(student)
-    here.away.add(student)
-    first.mark(here)
-    assert second.presence(room.code) == (0, 1)
+
+    async def scenario() -> None:
+        room = await first.create("v=1")
+        student = object()
+        room.followers.add(student)
+        room.away.add(student)
+        assert await first.mark(room) == (0, 1)
+        assert await second.presence(room.code) == (0, 1)
+
+    asyncio.run(scenario())

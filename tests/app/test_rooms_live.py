@@ -7,17 +7,18 @@ import json
 import os
 import socket
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
-from websockets.sync.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
-import app.rooms
-from app.rooms import Room, SQLiteHub
 from tests import servers
+from tests.services import Redis
 
 
 def post_json(url: str, body: dict) -> dict:
@@ -77,42 +78,6 @@ def test_the_teacher_ends_the_room_and_every_student_is_told(client: TestClient)
     assert client.get(f"/api/rooms/{room['code']}").status_code == 404
 
 
-def test_followers_are_counted_across_processes(tmp_path: Path) -> None:
-    first, second = SQLiteHub(tmp_path / "rooms.sqlite3"), SQLiteHub(tmp_path / "rooms.sqlite3")
-    room = first.create("v=1")
-    mine, theirs = first.get(room.code), second.get(room.code)
-    assert mine is not None and theirs is not None
-    mine.followers.update({object(), object()})
-    theirs.followers.update({object(), object(), object()})
-    first.mark(mine)
-    second.mark(theirs)
-    assert first.presence(room.code) == second.presence(room.code) == (5, 0)
-    theirs.followers.clear()
-    second.mark(theirs)
-    assert first.presence(room.code) == (2, 0)
-
-
-def test_a_room_lives_while_its_teacher_is_connected_and_expires_soon_after(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    hub = SQLiteHub(tmp_path / "rooms.sqlite3", ttl=600)
-    kept, left = hub.create("v=1"), hub.create("v=1")
-    teacher_here: Room = hub.get(kept.code)  # type: ignore[assignment]
-    teacher_here.teachers.add(object())
-    clock = [time.time()]
-    monkeypatch.setattr(app.rooms.time, "time", lambda: clock[0])
-    for _ in range(12):  # an hour, a heartbeat every five minutes: twice the life of a room without its teacher
-        clock[0] += 300
-        hub.heartbeat()
-    assert hub.get(kept.code) is not None
-    assert hub.get(left.code) is None
-    fresh, gone = hub.changed()
-    assert fresh == [] and gone == []
-    teacher_here.teachers.clear()  # the teacher leaves
-    clock[0] += 601
-    assert hub.get(kept.code) is None
-
-
 def test_room_messages_are_limited_in_bytes(client: TestClient) -> None:
     room = client.post("/api/rooms", json={"state": "v=1"}).json()
     with client.websocket_connect(f"/ws/rooms/{room['code']}?token={room['token']}") as teacher:
@@ -122,3 +87,46 @@ def test_room_messages_are_limited_in_bytes(client: TestClient) -> None:
         with pytest.raises(WebSocketDisconnect) as closed:
             teacher.receive_json()
         assert closed.value.code == 1009  # 18,000 bytes: too big
+
+
+def closing_code(socket: ClientConnection, seconds: float = 5.0) -> tuple[int, list[dict]]:
+    """Read until the server closes the socket: its close code, and what it said before."""
+    said = []
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            said.append(json.loads(socket.recv(timeout=seconds)))
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, said
+
+
+def test_when_redis_goes_away_pages_are_told_and_find_their_room_again_when_it_is_back(
+    tmp_path: Path, redis_server: Redis
+) -> None:
+    try:
+        with servers.running(tmp_path / "links.sqlite3", environment={"REDIS_URL": redis_server.url}) as live:
+            room = post_json(f"{live.url}/api/rooms", {"state": "v=1"})
+            path = f"ws://127.0.0.1:{live.port}/ws/rooms/{room['code']}"
+            with connect(f"{path}?token={room['token']}") as teacher, connect(path) as student:
+                teacher.recv(timeout=5)
+                student.recv(timeout=5)
+                teacher.send(json.dumps({"type": "state", "state": "v=1&step=2"}))
+                assert json.loads(student.recv(timeout=5))["state"] == "v=1&step=2"
+                redis_server.stop()
+                for socket in (teacher, student):
+                    code, said = closing_code(socket)
+                    assert code == 1013 and "reconnecting" in said[-1]["message"]  # try again later
+            started = time.monotonic()
+            with connect(path) as early:
+                assert closing_code(early)[0] == 1013  # refused at once, to retry
+            with pytest.raises(urllib.error.HTTPError) as unavailable:
+                urllib.request.urlopen(f"{live.url}/api/rooms/{room['code']}", timeout=10)
+            assert unavailable.value.code == 503 and time.monotonic() - started < 6
+            redis_server.start()  # empty: the server restores the rooms its pages were in
+            with connect(path) as student, connect(f"{path}?token={room['token']}") as teacher:
+                assert json.loads(student.recv(timeout=5))["state"] == "v=1&step=2"
+                assert json.loads(teacher.recv(timeout=5))["role"] == "teacher"
+                teacher.send(json.dumps({"type": "state", "state": "v=1&step=3"}))
+                assert json.loads(student.recv(timeout=5))["state"] == "v=1&step=3"
+    finally:
+        if redis_server.process is None:
+            redis_server.start()
