@@ -49,6 +49,7 @@ from .rooms import (
 
 PREFIX = "backprop:"
 TIMEOUT = 1.0  # seconds any Redis call may take (tried twice) before the rooms count as unavailable
+CONNECTIONS = 32  # to Redis per process, besides its subscription
 UNAVAILABLE = "live rooms are unavailable right now ({}); try again shortly"
 T = TypeVar("T")
 
@@ -127,12 +128,10 @@ redis.call('PUBLISH', ARGV[3], '{"type": "ended"}')
 """
 
 
-def _client(module: Any, url: str, retries: int) -> Any:
-    """A client whose every call gives up within TIMEOUT a try, so nothing waits on a lost Redis."""
+def _options(module: Any, retries: int) -> dict[str, Any]:
+    """A client's options: every call gives up within TIMEOUT a try, so nothing waits on a lost Redis."""
     retry = module.retry.Retry(NoBackoff(), retries)
-    return module.Redis.from_url(
-        url, decode_responses=True, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT, retry=retry
-    )
+    return {"decode_responses": True, "socket_timeout": TIMEOUT, "socket_connect_timeout": TIMEOUT, "retry": retry}
 
 
 class RedisHub:
@@ -144,9 +143,14 @@ class RedisHub:
         self.local: dict[str, Room] = {}  # rooms this process has looked up: its sockets, the last state seen
         self.lost: dict[str, Room] = {}  # rooms that had sockets here when Redis was lost: to restore
         self.idle: set[str] = set()  # codes of rooms with no sockets here at the last heartbeat
-        self.redis = _client(redis.asyncio, url, retries=1)  # a second try on a fresh connection
-        self.listener = _client(redis.asyncio, url, retries=0)  # a lost subscription must show, not heal
-        self.blocking = _client(redis, url, retries=0)  # for the page, which waits: once, TIMEOUT at most
+        # A class joining at once waits its turn for one of CONNECTIONS (TIMEOUT at most), rather than
+        # opening one each; a failed call has a second try, on a fresh connection.
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            url, max_connections=CONNECTIONS, timeout=TIMEOUT, **_options(redis.asyncio, retries=1)
+        )
+        self.redis = redis.asyncio.Redis.from_pool(pool)
+        self.listener = redis.asyncio.Redis.from_url(url, **_options(redis.asyncio, retries=0))  # a loss must show
+        self.blocking = redis.Redis.from_url(url, **_options(redis, retries=0))  # for the page, which waits
         self._create, self._publish = self.redis.register_script(CREATE), self.redis.register_script(PUBLISH)
         self._count, self._end = self.redis.register_script(COUNT), self.redis.register_script(END)
 

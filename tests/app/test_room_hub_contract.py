@@ -102,6 +102,22 @@ def test_a_room_made_in_one_process_is_found_in_every_other_with_its_state(make_
     run(scenario)
 
 
+def test_a_whole_class_joining_at_once_finds_the_room_and_is_counted(make_hub: MakeHub) -> None:
+    async def scenario() -> None:
+        async with processes(make_hub, count=1) as (one,):
+            code = (await one.hub.create("v=1")).code
+
+            async def join() -> Presence | None:
+                room = await joined(one.hub, code)
+                room.followers.add(object())
+                return await one.hub.mark(room)
+
+            await asyncio.gather(*(join() for _ in range(300)))  # more at once than connections to the backend
+            assert await one.hub.presence(code) == Presence(300, 0)
+
+    run(scenario)
+
+
 def test_each_state_reaches_the_followers_of_every_process_once(make_hub: MakeHub) -> None:
     async def scenario() -> None:
         async with processes(make_hub) as (teaching, following):
