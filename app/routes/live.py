@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from .. import metrics
 from ..deps import Rooms
 from ..rooms import BURST, RATE, Change, Presence, Room, RoomHub, RoomRate, RoomsUnavailable, is_teacher
 
@@ -64,12 +65,14 @@ async def follow_room(websocket: WebSocket, code: str, hub: Rooms, token: str | 
         await websocket.close(code=4404)
         return
     teacher = is_teacher(room, token)
+    metrics.socket_opened(room.code, teacher)
     try:
         await _join(websocket, hub, room, teacher)
         await _listen(websocket, hub, room, teacher)
     except WebSocketDisconnect:
         pass
     finally:
+        metrics.socket_closed(room.code, teacher)
         (room.teachers if teacher else room.followers).discard(websocket)
         room.away.discard(websocket)
         room.told.pop(websocket, None)
