@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from .metrics import shared_by_workers
 from .server import serve
 from .settings import load
 from .store import check_database, database_path
@@ -18,7 +19,8 @@ def main() -> None:
         raise SystemExit(2)
     # The standard asyncio loop (set in serve), measured fairer than uvloop here: under 200 busy keep-alive
     # connections uvloop served a few of them seconds late (see bench/load.py), asyncio did not.
-    serve(settings.host, settings.port, settings.workers)
+    with shared_by_workers(settings.workers):  # /metrics in any worker sums over all of them
+        serve(settings.host, settings.port, settings.workers)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,15 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from functools import partial
 
+from . import metrics
+
 
 class ByteCache:
     """Holds at most `capacity` bytes of values; an entry larger than `capacity / 4` is not kept."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, name: str = "unnamed") -> None:
         self.capacity = capacity
+        self.name = name  # its label in the metrics
         self.size = 0
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
@@ -23,7 +26,8 @@ class ByteCache:
             value = self._entries.get(key)
             if value is not None:
                 self._entries.move_to_end(key)
-            return value
+        metrics.cache_lookup(self.name, value is not None)
+        return value
 
     def put(self, key: Hashable, value: bytes) -> None:
         if len(value) > self.capacity // 4:
@@ -44,8 +48,8 @@ class SharedWork:
     """Values kept in a ByteCache, each computed once however many ask for it at the same time: who
     asks while it is being computed waits for the same computation (a single flight)."""
 
-    def __init__(self, capacity: int) -> None:
-        self.cache = ByteCache(capacity)
+    def __init__(self, capacity: int, name: str = "unnamed") -> None:
+        self.cache = ByteCache(capacity, name)
         self.running: dict[Hashable, asyncio.Task[bytes]] = {}
         self.computed = 0  # computations started: asks that found the value neither kept nor under way
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 from starlette.requests import Request
 
+from . import metrics
 from .settings import SETTINGS, Settings
 
 Result = TypeVar("Result")
@@ -120,7 +121,8 @@ class Compute:
                 raise Busy("the server is busy computing; try again in a few seconds", retry_after=5) from None
             self.waiting, queued = self.waiting - 1, False
             try:
-                return await self._submit(function, args, limit, None if shared else request)
+                with metrics.computing(function.__name__):
+                    return await self._submit(function, args, limit, None if shared else request)
             finally:
                 self.slots.release()
                 await lane.__aexit__(None, None, None)

@@ -11,10 +11,11 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 
-from . import errors
+from . import errors, metrics
 from .compute import Compute
+from .logs import AccessLog
 from .rooms import open_hub
-from .routes import api, live, pages, rooms, share, train
+from .routes import api, live, ops, pages, rooms, share, train
 from .security import BodyLimit, SecurityHeaders
 from .server import BodyTimeout
 from .settings import SETTINGS
@@ -50,6 +51,7 @@ def create_app() -> FastAPI:
         description="Type a program, get its computational graph: values forward, gradients back.",
     )
     app.state.run_store = run_in_threadpool
+    app.include_router(ops.router)
     app.include_router(api.router)
     app.include_router(share.router)
     app.include_router(train.router)
@@ -61,6 +63,8 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimit, limit=SETTINGS.max_body_bytes)
     app.add_middleware(BodyTimeout)
     app.add_middleware(SecurityHeaders)
+    metrics.instrument(app)
+    app.add_middleware(AccessLog)
     return app
 
 

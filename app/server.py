@@ -248,6 +248,7 @@ def options(host: str, port: int, workers: int) -> dict[str, Any]:
         "loop": "asyncio",
         "http": HTTP_PROTOCOL,
         "log_level": chosen.log_level,
+        "access_log": False,  # app/logs.py writes the access log, as JSON lines
         "limit_concurrency": chosen.max_connections,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "h11_max_incomplete_event_size": chosen.max_header_bytes,

@@ -18,7 +18,7 @@ from .service import build_page_trace
 from .settings import SETTINGS
 from .urlstate import UrlState
 
-SHARED = SharedWork(SETTINGS.page_cache_bytes)
+SHARED = SharedWork(SETTINGS.page_cache_bytes, "traces")
 
 
 def cut_of(state: UrlState) -> tuple[int, list[int], bool]:

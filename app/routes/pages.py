@@ -36,7 +36,7 @@ templates = Jinja2Templates(directory=str(ROOT / "templates"))
 router = APIRouter(tags=["pages"])
 # Rendered pages of immutable short links, kept by bytes (first traces are kept in app/traces.py).
 # Nothing from the request goes in.
-_pages = ByteCache(SETTINGS.page_cache_bytes)
+_pages = ByteCache(SETTINGS.page_cache_bytes, "pages")
 REFUSED = re.compile(r";\s*q\s*=\s*0(\.0{0,3})?\s*(;|$)")  # a media range with quality 0 is not acceptable
 
 
