@@ -90,7 +90,9 @@ system-test:
 
 system-bench:
 	@$(MAKE) --no-print-directory apt-install NEED="$$(command -v dot >/dev/null || echo graphviz) \
-		$$(test -x /usr/bin/chromium || echo chromium) $$(command -v wrk >/dev/null || echo wrk)"
+		$$(test -x /usr/bin/chromium || echo chromium) $$(command -v wrk >/dev/null || echo wrk) \
+		$$(ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || echo postgresql) \
+		$$(command -v redis-server >/dev/null || echo redis-server)"
 
 apt-install:
 	@need="$$(echo $(NEED))"; [ -z "$$need" ] && exit 0; \

@@ -13,14 +13,11 @@ import asyncio
 import itertools
 import json
 import re
-import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -29,7 +26,7 @@ import psycopg
 
 from bench.report import MISSING, Table, ratio
 from tests.servers import running
-from tests.services import STARTUP, Postgres, _as_owner, postgres_bin
+from tests.services import postgres, postgres_bin
 
 CONNECTIONS, WARM_UP_SECONDS, SECONDS = 32, 1.0, 8.0
 SAVED_LINKS = 20
@@ -40,37 +37,6 @@ CASES = {
     "share again (POST /api/share, a stored state)": "again",
     "read a link (GET /api/share/<id>)": "read",
 }
-
-
-class DurablePostgres(Postgres):
-    """The tests' PostgreSQL cluster, started with fsync on, as a production server runs."""
-
-    def start(self) -> None:
-        command = [str(postgres_bin() / "postgres"), "-D", str(self.data), "-p", str(self.port)]
-        command += ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.directory}"]
-        with open(self.directory / "postgres.log", "ab") as log:  # the server keeps its own descriptor
-            self.process = subprocess.Popen(_as_owner(command), stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + STARTUP
-        while self.process.poll() is None and time.monotonic() < deadline:
-            try:
-                psycopg.connect(host="127.0.0.1", port=self.port, user="lab", dbname="postgres").close()
-                return
-            except psycopg.OperationalError:
-                time.sleep(0.05)
-        raise RuntimeError("PostgreSQL did not get ready")
-
-
-@contextmanager
-def durable_postgres() -> Iterator[DurablePostgres]:
-    directory = Path(tempfile.mkdtemp(prefix="backprop-bench-postgres-"))
-    try:
-        server = DurablePostgres(directory)
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 @dataclass
@@ -181,7 +147,7 @@ def run() -> list[Table]:
     except RuntimeError:
         table.notes.append(f"PostgreSQL {MISSING} (Debian package postgresql)")
         return [table]
-    with tempfile.TemporaryDirectory() as folder, durable_postgres() as database:
+    with tempfile.TemporaryDirectory() as folder, postgres(durable=True) as database:
         sqlite = measure(Path(folder) / "sqlite", {})
         postgresql = measure(Path(folder) / "postgres", {"DATABASE_URL": database.url})
         with psycopg.connect(database.url) as connection:

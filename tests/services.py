@@ -48,10 +48,12 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> No
 
 
 class Postgres:
-    """One PostgreSQL cluster of its own; `url` is its DATABASE_URL."""
+    """One PostgreSQL cluster of its own; `url` is its DATABASE_URL. `durable` keeps fsync on, as a
+    production server runs (the tests kill app servers, never this one, so they turn it off)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, durable: bool = False) -> None:
         self.directory = directory
+        self.durable = durable
         self.data = directory / "pgdata"
         self.port = free_port()
         self.url = f"postgresql://lab@127.0.0.1:{self.port}/lab"
@@ -77,7 +79,7 @@ class Postgres:
     def start(self) -> None:
         command = [str(postgres_bin() / "postgres"), "-D", str(self.data), "-p", str(self.port)]
         command += ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.directory}"]
-        command += ["-c", "max_connections=200", "-c", "fsync=off"]  # the tests kill app servers, never this
+        command += ["-c", "max_connections=200", "-c", f"fsync={'on' if self.durable else 'off'}"]
         log = open(self.directory / "postgres.log", "ab")  # noqa: SIM115 - the server writes it while it runs
         self.process = subprocess.Popen(_as_owner(command), stdout=log, stderr=subprocess.STDOUT)
         _wait_for_port(self.port, self.process, "PostgreSQL")
@@ -128,11 +130,11 @@ class Redis:
 
 
 @contextmanager
-def postgres() -> Iterator[Postgres]:
+def postgres(durable: bool = False) -> Iterator[Postgres]:
     """A cluster in a directory of its own under the system's temporary folder (which `postgres`, when
     it runs as that user, can reach: pytest's own temporary folders are private to root)."""
     directory = Path(tempfile.mkdtemp(prefix="backprop-postgres-"))
-    server = Postgres(directory)
+    server = Postgres(directory, durable)
     try:
         yield server
     finally:
