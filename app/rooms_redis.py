@@ -306,19 +306,17 @@ class RedisHub:
             del self.local[code]
         self.idle = idle
         watched = [room for room in self.local.values() if room.watched]
+        taught = [room for room in watched if room.teachers]
         async with self.redis.pipeline(transaction=False) as pipe:
             for room in watched:
                 pipe.hmget(self._key("room", room.code), ["state", "version"])
-                if room.teachers:
-                    pipe.pexpire(self._key("room", room.code), self.ttl_ms)
-            replies = iter(await self._call(pipe.execute()))
+            for room in taught:
+                pipe.pexpire(self._key("room", room.code), self.ttl_ms)
+            replies = await self._call(pipe.execute())
         changes = []
-        for room in watched:
-            state, version = next(replies)
-            if room.teachers:
-                next(replies)
+        for room, (state, version) in zip(watched, replies):
             if version is None:
-                del self.local[room.code]
+                self.local.pop(room.code, None)
                 changes.append(Change("ended", room))
             elif int(version) > room.version:
                 room.state, room.version = state, int(version)
