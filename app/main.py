@@ -38,6 +38,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     follower.cancel()
     await asyncio.gather(follower, return_exceptions=True)
     await app.state.rooms.close()
+    app.state.links.close()
     app.state.compute.close()
 
 

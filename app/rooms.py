@@ -94,9 +94,6 @@ class RoomHub(Protocol):
     async def find(self, code: str) -> Room | None:
         """The room, as this process's object (the one its sockets join), or None."""
 
-    def get(self, code: str) -> Room | None:
-        """`find` for callers that cannot wait (the lab page's lookup in app/routes/pages.py)."""
-
     async def publish(self, room: Room, state: str) -> bool:
         """Make `state` the room's; whether this process's followers are to be sent it (not when the room
         ended, or a newer state already reached them). RoomRate when the room's rate is spent."""
@@ -152,7 +149,7 @@ def open_hub(path: Path) -> RoomHub:
     if SETTINGS.redis_url:
         from .rooms_redis import RedisHub  # it imports this module: so imported here, once this is loaded
 
-        return RedisHub(SETTINGS.redis_url)
+        return RedisHub(SETTINGS.redis_url, prefix=SETTINGS.redis_prefix)
     return SQLiteHub(path)
 
 
@@ -222,9 +219,9 @@ class SQLiteHub:
         return self._remember(code, token, state, 0)
 
     async def find(self, code: str) -> Room | None:
-        return self.get(code)
+        return self._lookup(code)
 
-    def get(self, code: str) -> Room | None:
+    def _lookup(self, code: str) -> Room | None:
         key = room_code(code)
         if key is None:
             return None
@@ -246,7 +243,7 @@ class SQLiteHub:
             {"state": state, "now": now, "burst": BURST, "rate": RATE, "code": room.code, "alive": now - self.ttl},
         ).fetchone()
         if row is None:
-            if self.get(room.code) is not None:
+            if self._lookup(room.code) is not None:
                 raise RoomRate(TOO_FAST)
             return False
         if row[0] <= room.version:

@@ -150,7 +150,6 @@ class RedisHub:
         )
         self.redis = redis.asyncio.Redis.from_pool(pool)
         self.listener = redis.asyncio.Redis.from_url(url, **_options(redis.asyncio, retries=0))  # a loss must show
-        self.blocking = redis.Redis.from_url(url, **_options(redis, retries=0))  # for the page, which waits
         self._create, self._publish = self.redis.register_script(CREATE), self.redis.register_script(PUBLISH)
         self._count, self._end = self.redis.register_script(COUNT), self.redis.register_script(END)
 
@@ -198,16 +197,6 @@ class RedisHub:
         if int(version) >= room.version:
             room.state = state  # for the next to join; the followers here hear of it from changes()
         return room
-
-    def get(self, code: str) -> Room | None:
-        key = room_code(code)
-        if key is None:
-            return None
-        try:
-            token, state = self.blocking.hmget(self._key("room", key), ["token", "state"])
-        except (RedisError, OSError) as error:
-            raise RoomsUnavailable(UNAVAILABLE.format(error)) from None
-        return None if token is None else Room(key, token, state)
 
     async def publish(self, room: Room, state: str) -> bool:
         arguments = [state, self.ttl_ms, RATE / 1000, BURST, self._key("room", room.code)]
@@ -345,4 +334,3 @@ class RedisHub:
     async def close(self) -> None:
         await self.redis.aclose()
         await self.listener.aclose()
-        self.blocking.close()

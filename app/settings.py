@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         "", pattern=r"^(rediss?://\S+)?$", validation_alias=AliasChoices("REDIS_URL", "BACKPROP_REDIS_URL")
     )
+    # the prefix of every Redis key and channel: two deployments may share one Redis under two prefixes
+    redis_prefix: str = Field("backprop:", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     room_ttl: PositiveFloat = 600.0  # seconds a room lives after its teacher's last sign of life
     max_rooms_per_client: PositiveInt = 3
 

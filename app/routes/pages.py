@@ -148,7 +148,7 @@ async def read_lab(request: Request, room: str | None = None) -> Response:
 
 async def room_context(request: Request, code: str) -> dict[str, Any]:
     try:
-        live = request.app.state.rooms.get(code[:16])
+        live = await request.app.state.rooms.find(code[:16])
         missing = f"There is no live session with the code {code[:16]!r}: it may have ended."
     except RoomsUnavailable:
         live, missing = None, "Live sessions are unavailable on this server right now: reload in a moment."
