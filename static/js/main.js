@@ -348,8 +348,9 @@ function fitScale() {
   return Math.min(svg.clientWidth / box.width, svg.clientHeight / box.height);
 }
 
-/** Pan so node `id` is in the middle of the graph pane, if it is not already wholly in view. Worked out
- * in layout units and panzoom's target pan (never from on-screen boxes, which lag behind an animation). */
+/** Keep node `id` in view: along each axis where the zoomed graph fits the pane it stays centred;
+ * along one where it does not, the node is brought to the middle when it is not wholly in view. Worked
+ * out in layout units and panzoom's target pan (never from on-screen boxes, which lag behind an animation). */
 function keepInView(id, animate = !reducedMotion.matches) {
   const scale = panzoom.getScale();
   if (scale <= 1.001) return;  // the whole graph is in view
@@ -360,14 +361,19 @@ function keepInView(id, animate = !reducedMotion.matches) {
   const view = svg.viewBox.baseVal;
   const box = element.getBBox();
   const place = element.transform.baseVal.consolidate()?.matrix ?? { e: 0, f: 0 };  // the node's translate()
-  // the node's centre in the stage's pixels at scale 1, from the stage's centre
-  const cx = (place.e + box.x + box.width / 2 - view.x - view.width / 2) * fit;
-  const cy = (place.f + box.y + box.height / 2 - view.y - view.height / 2) * fit;
-  const { x, y } = panzoom.getPan();
-  const halfWidth = svg.clientWidth / 2 / scale;
-  const halfHeight = svg.clientHeight / 2 / scale;
-  const inView = Math.abs(cx + x) + (box.width * fit) / 2 <= halfWidth && Math.abs(cy + y) + (box.height * fit) / 2 <= halfHeight;
-  if (!inView) panzoom.pan(-cx, -cy, { animate });
+  const pan = panzoom.getPan();
+  // per axis: the node's centre and half size in the stage's pixels at scale 1, from the stage's centre
+  const axes = [
+    { now: pan.x, centre: (place.e + box.x + box.width / 2 - view.x - view.width / 2) * fit,
+      half: (box.width * fit) / 2, graph: view.width * fit, pane: svg.clientWidth / scale },
+    { now: pan.y, centre: (place.f + box.y + box.height / 2 - view.y - view.height / 2) * fit,
+      half: (box.height * fit) / 2, graph: view.height * fit, pane: svg.clientHeight / scale },
+  ];
+  const [x, y] = axes.map(({ now, centre, half, graph: size, pane }) => {
+    if (size <= pane) return 0;
+    return Math.abs(centre + now) + half <= pane / 2 ? now : -centre;
+  });
+  if (x !== pan.x || y !== pan.y) panzoom.pan(x, y, { animate });
 }
 
 /** A horizontal swipe across `element` steps back (rightwards) or forward (leftwards). */
