@@ -7,17 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import MISSING, Table, verdict
+from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM_ARGS as ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STATEMENTS = 101  # five nodes each (two constants, ×, +, tanh): just over 500 visible nodes
 FRAME_GOAL_MS = 16.7
 JITTER_MS = 1.0  # frame timestamps wobble around the 60 Hz period: 16.8 ms is on time, 33 ms is a dropped frame
