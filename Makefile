@@ -10,6 +10,10 @@ RUN_DEPS := $(VENV)/.installed-run
 DEPS := $(VENV)/.installed-dev
 
 VENDOR := static/vendor/.installed
+# One-file bundles of our own front-end modules (with KaTeX, and Graphviz compiled to WebAssembly for the
+# notebook): the player that a self-contained HTML export carries, and the notebook widget's module.
+BUNDLES := static/vendor/player.js app/notebook/bundle.js
+ESBUILD := node_modules/.bin/esbuild --bundle --format=esm --minify --legal-comments=eof --log-level=warning
 
 .PHONY: run test lint bench install install-run vendor lock system-run system-test system-bench system-venv apt-install clean
 
@@ -37,7 +41,7 @@ install: $(DEPS)
 
 install-run: $(RUN_DEPS)
 
-vendor: $(VENDOR)
+vendor: $(VENDOR) $(BUNDLES)
 
 # Front-end libraries from the npm registry (package.json + lockfile), copied with their licences
 # into the git-ignored static/vendor/, which the pages load from our own origin: no CDN.
@@ -52,6 +56,12 @@ $(VENDOR): package.json package-lock.json
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 		node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE static/vendor/swagger-ui/
 	touch $@
+
+static/vendor/player.js: static/js/player.js $(wildcard static/js/*.js) $(VENDOR)
+	$(ESBUILD) --outfile=$@ static/js/player.js
+
+app/notebook/bundle.js: static/js/widget.js $(wildcard static/js/*.js) $(VENDOR)
+	$(ESBUILD) --outfile=$@ static/js/widget.js
 
 # Python packages at the versions the lock files pin: requirements.lock for running the app,
 # requirements-dev.lock for the tests too (`make lock` writes both from pyproject.toml).
@@ -102,4 +112,4 @@ apt-install:
 	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$need
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules static/vendor $(BUNDLES) .pytest_cache .ruff_cache .hypothesis
