@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from .presets import BY_ID
 from .quiz import withhold
 from .settings import SETTINGS
 from .tours import resolve
-from .view import default_folds, group_paths, visible_graph
+from .view import VisibleGraph, default_folds, group_paths, visible_graph
 
 
 def build_trace(
@@ -29,26 +30,37 @@ def build_trace(
         recorded = program.trace()
         check_budget(recorded)
         document = recorded.to_dict()
+    tour = resolve(preset, document) if preset in BY_ID and BY_ID[preset].source == source else []
+    return {"source": source, **describe(document, folded, program.trainable, layout), "tour": tour}
+
+
+def describe(
+    document: dict[str, Any],
+    folded: list[str] | None,
+    trainable: list[str],
+    lay_out: Callable[[VisibleGraph], dict[str, Any]],
+) -> dict[str, Any]:
+    """A trace document as the pages draw it: narration, inputs, the visible graph and its layout
+    (`lay_out` is dot's on a server; a notebook without dot gives the browser the DOT text instead)."""
     nodes = document["nodes"]
     folds = default_folds(nodes, SETTINGS.fold_threshold) if folded is None else folded
     graph = visible_graph(nodes, folds)
-    positions = layout(graph)  # LayoutError if it cannot be made: said as such, never folded silently
+    positions = lay_out(graph)  # LayoutError if it cannot be made: said as such, never folded silently
     inputs = [
         {
             "name": node["name"],
             "id": node["id"],
             "value": node["value"],
             "shape": node.get("shape"),
-            "trainable": node["name"] in program.trainable,
+            "trainable": node["name"] in trainable,
         }
         for node in nodes
         if node["op"] == "leaf" and "name" in node
     ]
     return {
-        "source": source,
         "trace": document,
         "narration": narrate(document),
-        "tour": resolve(preset, document) if preset in BY_ID and BY_ID[preset].source == source else [],
+        "tour": [],
         "inputs": inputs,
         "view": {"folded": graph.folded, "groups": group_paths(nodes), "items": graph.items},
         "layout": positions,
