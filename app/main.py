@@ -15,7 +15,7 @@ from . import errors, metrics
 from .compute import Compute
 from .logs import AccessLog
 from .rooms import open_hub
-from .routes import api, live, ops, pages, rooms, share, train
+from .routes import api, export, live, ops, pages, rooms, share, train
 from .security import BodyLimit, SecurityHeaders
 from .server import BodyTimeout
 from .settings import SETTINGS
@@ -54,6 +54,7 @@ def create_app() -> FastAPI:
     app.state.run_store = run_in_threadpool
     app.include_router(ops.router)
     app.include_router(api.router)
+    app.include_router(export.router)
     app.include_router(share.router)
     app.include_router(train.router)
     app.include_router(rooms.router)
