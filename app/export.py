@@ -73,7 +73,7 @@ def digest(text: str) -> str:
 def player_module() -> str:
     """The player bundle as an inline module that mounts the page's player."""
     if not BUNDLE.exists():
-        raise BundleMissing(f"the player bundle {BUNDLE.relative_to(ROOT)} is missing: run make vendor")
+        raise BundleMissing(f"the player bundle {BUNDLE} is missing: run make vendor")
     return _module(BUNDLE.stat().st_mtime_ns)
 
 
@@ -83,9 +83,9 @@ def _module(modified: int) -> str:
     bundle = BUNDLE.read_text(encoding="utf-8")
     exported = EXPORT_STATEMENT.search(bundle)
     if exported is None:
-        raise BundleMissing(f"{BUNDLE.relative_to(ROOT)} does not export mount: run make vendor")
+        raise BundleMissing(f"{BUNDLE} does not export mount: run make vendor")
     if SCRIPT_BREAKERS.search(bundle):
-        raise BundleMissing(f"{BUNDLE.relative_to(ROOT)} holds text that would end an inline script")
+        raise BundleMissing(f"{BUNDLE} holds text that would end an inline script")
     local = exported.group(1)
     module = f"{bundle[: exported.start()]}const mount = {local};{bundle[exported.end() :]}"
     return f"{module}\n{START}"

@@ -1,4 +1,7 @@
-// Exports of the current frame: SVG and PNG pictures, the trace as JSON, the formula as LaTeX.
+// Exports of the current frame: SVG and PNG pictures, the trace as JSON, the formula as LaTeX; and the whole
+// animation as one HTML file that plays offline.
+
+import { ApiError } from "./api.js";
 
 const STYLED = ["fill", "stroke", "stroke-width", "stroke-dasharray", "font-family", "font-size", "font-weight",
   "opacity"];
@@ -53,4 +56,31 @@ export function download(content, filename, type) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** POST /api/export.html: the program's animation as one self-contained HTML file. `body` is what POST
+ * /api/trace takes ({ source, values, folded, preset }). Resolves to { blob, filename } (the name the
+ * server chose: backprop-<preset or "program">.html); rejects with an ApiError, with the program's line
+ * and column for a program that cannot run, as api.js's requests do. */
+export async function htmlExport(body, { signal } = {}) {
+  let response;
+  try {
+    response = await fetch("/api/export.html", { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify(body), signal });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError({ kind: "network", message: "the server cannot be reached" });
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw new ApiError({ status: response.status, message: `the server answered ${response.status}`, ...data?.error });
+  }
+  const blob = await response.blob();
+  return { blob, filename: attachmentName(response.headers.get("content-disposition")) };
+}
+
+/** The file name a Content-Disposition header gives, or a plain one. */
+function attachmentName(disposition) {
+  const match = /filename="([^"]+)"/.exec(disposition ?? "");
+  return match ? match[1] : "backprop-program.html";
 }
