@@ -39,7 +39,7 @@ def export_html(response: dict[str, Any], title: str) -> str:
     """The page: a strict policy (only this page's own script and style, no connections), the styles,
     the trace as a JSON data block and the player with its start-up line, all inline."""
     style = styles()
-    script = player_module()
+    script = f"{player_module()}\n{START}"
     data = encode({"response": response, "title": title})  # <, >, & and ' escaped: it cannot end the element
     return (
         "<!doctype html>\n"
@@ -71,7 +71,7 @@ def digest(text: str) -> str:
 
 
 def player_module() -> str:
-    """The player bundle as an inline module that mounts the page's player."""
+    """The player bundle as inline module code that defines `mount` (a page's own lines then call it)."""
     if not BUNDLE.exists():
         raise BundleMissing(f"the player bundle {BUNDLE} is missing: run make vendor")
     return _module(BUNDLE.stat().st_mtime_ns)
@@ -88,7 +88,7 @@ def _module(modified: int) -> str:
         raise BundleMissing(f"{BUNDLE} holds text that would end an inline script")
     local = exported.group(1)
     module = f"{bundle[: exported.start()]}const mount = {local};{bundle[exported.end() :]}"
-    return f"{module}\n{START}"
+    return module
 
 
 def styles() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
@@ -14,18 +16,23 @@ from ..quotas import quota
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-PAGE = {
+# The page is HTML but its errors are the API's JSON: each error is documented with its own media type
+# (given as a model, FastAPI would list it under the route's text/html). ErrorOut is in the document's
+# components through the other API routes.
+ERROR_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "one HTML file with the player, the styles and the trace inline; it loads nothing",
         "content": {"text/html": {"schema": {"type": "string"}}},
-    }
+    },
+    **{status: {"description": error["description"], "content": ERROR_JSON} for status, error in ERRORS.items()},
 }
 
 
 @router.post(
     "/export.html",
     response_class=HTMLResponse,
-    responses={**PAGE, **ERRORS},
+    responses=RESPONSES,
     dependencies=[Depends(quota("trace"))],
 )
 async def create_export(body: TraceIn, request: Request) -> Response:

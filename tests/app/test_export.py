@@ -207,4 +207,6 @@ def test_openapi_describes_the_export_route_like_the_trace_route(client: TestCli
     operation = paths["/api/export.html"]["post"]
     assert "text/html" in operation["responses"]["200"]["content"]
     assert {"400", "413", "422", "429", "503"} <= set(operation["responses"])
+    for status in ["400", "422", "503"]:  # errors answer JSON, as the trace route's do
+        assert operation["responses"][status]["content"] == paths["/api/trace"]["post"]["responses"][status]["content"]
     assert operation["requestBody"] == paths["/api/trace"]["post"]["requestBody"]

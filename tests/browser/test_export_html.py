@@ -13,6 +13,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from app.export import player_module, styles
+from app.service import encode
 from tests.browser.lab import open_lab
 
 pytestmark = pytest.mark.browser
@@ -62,9 +64,9 @@ class Offline:
             self.refused.append(route.request.url)
             route.abort()
 
-    def open(self, path: Path) -> Any:
+    def open(self, path: Path, ready: str = NODES) -> Any:
         self.page.goto(path.as_uri())
-        self.page.wait_for_selector(NODES)
+        self.page.wait_for_selector(ready)
         return self.page
 
     def close(self) -> None:
@@ -195,6 +197,44 @@ def test_the_export_is_readable_and_fits_the_screen(
             background = page.evaluate(f"getComputedStyle(document.querySelector('{PLAYER}')).backgroundColor")
             assert (background == "rgb(18, 19, 23)") == (scheme == "dark")
             tab.close()
+
+
+def test_two_players_on_one_page_play_apart(browser: Any, server_url: str, tmp_path: Path) -> None:
+    traces = [api_trace(server_url, PROGRAM), api_trace(server_url, "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z")]
+    blocks = "".join(f'<script id="r{i}" type="application/json">{encode(t)}</script>' for i, t in enumerate(traces))
+    start = (
+        "const read = (id) => JSON.parse(document.getElementById(id).textContent);\n"
+        'mount(document.getElementById("one"), read("r0"), { title: "first" });\n'
+        'mount(document.getElementById("two"), read("r1"), { title: "second", theme: "dark", position: 2 });\n'
+    )
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text(
+        f'<!doctype html><meta charset="utf-8"><style>{styles()}</style><div id="one"></div><div id="two"></div>'
+        f'{blocks}<script type="module">{player_module()}\n{start}</script>',
+        encoding="utf-8",
+    )
+    tab = Offline(browser, 1280, 720)
+    page = tab.open(notebook, "#two svg .node[data-id]")
+    one, two = page.locator("#one"), page.locator("#two")
+    expect(two.locator(".bp-counter")).to_have_text(f"Step 2 of {len(traces[1]['trace']['steps'])} · forward pass")
+    one.locator(".bp-graph").click()
+    page.keyboard.press("End")  # keys go to the player that has the focus, and to it alone
+    expect(one.locator(".bp-counter")).to_have_text(re.compile(r"^Step (\d+) of \1 · backward pass$"))
+    expect(two.locator(".bp-counter")).to_have_text(re.compile(r"^Step 2 of"))
+    assert one.locator("svg .node[data-id]").count() == len(traces[0]["view"]["items"])
+    assert two.locator("svg .node[data-id]").count() == len(traces[1]["view"]["items"])
+    assert page.get_by_role("region", name="Backprop player: second").count() == 1
+    tab.close()
+
+
+def api_trace(server_url: str, source: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{server_url}/api/trace",
+        data=json.dumps({"source": source}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310 - our own loopback server
+        return dict(json.loads(response.read()))
 
 
 def mlp_source(server_url: str) -> str:
