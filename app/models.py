@@ -48,11 +48,21 @@ class ViewOut(BaseModel):
     items: dict[str, dict[str, Any]]
 
 
+class ConsoleLineOut(BaseModel):
+    line: int = Field(description="the program's line that printed it")
+    text: str
+    kind: Literal["print", "note"] = Field(
+        description="a print(...)'s output, or a note on a line that changes nothing"
+    )
+    gradients: bool = Field(description="shows a gradient (a room withholds it until the class has seen them all)")
+
+
 class TraceOut(BaseModel):
     source: str
     trace: dict[str, Any] = Field(description="the engine's trace document (see engine/trace.schema.json)")
     narration: list[str] = Field(description="a plain-language sentence for each step, naming the rule it applies")
     tour: list[dict[str, Any]] = Field(description="the preset's walkthrough: position, node, title, note")
+    console: list[ConsoleLineOut] = Field(default=[], description="what the program's print(...) lines show")
     inputs: list[InputOut]
     view: ViewOut
     layout: LayoutOut

@@ -37,6 +37,9 @@ def cutoff(steps: list[dict[str, Any]], position: int, revealed: list[int], quiz
     return max(p - 1 if hidden else p, first_edge)
 
 
+HIDDEN_PRINT = "(printed once the class has seen the whole backward pass)"
+
+
 def withhold(response: dict[str, Any], position: int, revealed: list[int], quiz: bool = True) -> dict[str, Any]:
     """`response` (build_trace's) as a room's students may see it, with `withheld`: {"from": k}, or
     None for a tensor trace (its steps hold arrays, and the quiz asks about scalars only)."""
@@ -53,6 +56,10 @@ def withhold(response: dict[str, Any], position: int, revealed: list[int], quiz:
         },
         "narration": [text if index < k else HIDDEN_STEP for index, text in enumerate(response["narration"])],
         "tour": [stop if stop["position"] <= k else {**stop, "note": HIDDEN_STOP} for stop in response["tour"]],
+        "console": [
+            {**line, "text": HIDDEN_PRINT} if line["gradients"] and k < len(trace["steps"]) else line
+            for line in response.get("console", [])
+        ],
         "withheld": {"from": k},
     }
 

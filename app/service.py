@@ -30,8 +30,9 @@ def build_trace(
         recorded = program.trace()
         check_budget(recorded)
         document = recorded.to_dict()
+        console = program.console(recorded)
     tour = resolve(preset, document) if preset in BY_ID and BY_ID[preset].source == source else []
-    return {"source": source, **describe(document, folded, program.trainable, layout), "tour": tour}
+    return {"source": source, **describe(document, folded, program.trainable, layout), "tour": tour, "console": console}
 
 
 def describe(
@@ -61,6 +62,7 @@ def describe(
         "trace": document,
         "narration": narrate(document),
         "tour": [],
+        "console": [],
         "inputs": inputs,
         "view": {"folded": graph.folded, "groups": group_paths(nodes), "items": graph.items},
         "layout": positions,

@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     max_nodes: PositiveInt = 2000
     max_depth: PositiveInt = 64
     max_token_chars: PositiveInt = 32
+    max_string_chars: PositiveInt = 200
+    max_label_chars: PositiveInt = 40
     max_statements: PositiveInt = 200
     max_tensor_elements: PositiveInt = 10_000
     max_total_elements: PositiveInt = 100_000

@@ -7,7 +7,7 @@ and only that tree builds engine nodes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ import numpy as np
 from ..node import Node
 from ..trace import Trace
 from .build import CONSTANTS, FUNCTIONS, Builder
+from .console import Print, render
 from .errors import SourceError
 from .limits import DEFAULT_LIMITS, Limits
 from .parser import Expr, parse
@@ -32,9 +33,15 @@ class Program:
     is_tensor: bool
     trainable: list[str]
     work: int = 0  # estimated nanoseconds to build and differentiate it once (see Builder.make)
+    prints: list[Print] = field(default_factory=list)
 
     def trace(self) -> Trace:
         return Trace(self.output)
+
+    def console(self, trace: Trace) -> list[dict[str, Any]]:
+        """What the program's print(...) lines show, with `trace`'s numbers, and notes on lines that
+        change nothing: [{"line", "text", "kind"}]."""
+        return render(self.prints, trace)
 
 
 def run(
@@ -56,7 +63,7 @@ def run(
     with np.errstate(all="ignore"):
         output = builder.run(statements)
     trainable = list(dict.fromkeys(builder.trainable))
-    return Program(source, output, builder.leaves, tensor_mode, trainable, builder.work)
+    return Program(source, output, builder.leaves, tensor_mode, trainable, builder.work, builder.prints)
 
 
 def sections(source: str) -> list[tuple[int, str]]:

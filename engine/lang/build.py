@@ -14,12 +14,14 @@ from ..node import Node
 from ..ops import OPS, Op
 from ..scalar import Value
 from ..tensor import Tensor
+from .console import ATTRIBUTES, Field, Print, check_spec
 from .errors import SourceError
 from .limits import Limits
 from .parser import Expr, Span, Statement
 
-CONSTANTS = {"pi": math.pi, "e": math.e}
+CONSTANTS = {"pi": math.pi, "e": math.e}  # a program may assign these names: its own e shadows the constant
 PARAM = "param"  # `w = param(0.5)`: a trainable input
+VALUE = "Value"  # `x = Value(2.0, label='x')`: an input written as micrograd writes one
 # The language's functions are the registry's ops that have a function_arity: exp(x), max(a, b), ...
 # An op with a scalar rule works on scalars too; an op's "operand" argument is its last, written as a number.
 FUNCTIONS: dict[str, Op] = {name: op for name, op in OPS.items() if op.function_arity}
@@ -30,6 +32,20 @@ BINARY: dict[str, Callable[[Any, Any], Node]] = {
     "/": lambda a, b: a / b,
     "**": lambda a, b: a**b,
     "@": lambda a, b: a @ b,
+}
+IMPORTABLE = ("micrograd", "engine")  # imports of these are accepted, and change nothing
+# micrograd's calls that change nothing in the lab, and why; backward() names the output
+COMMANDS = {
+    "backward": "",
+    "zero_grad": "zero_grad() changes nothing here: every run starts its gradients at 0",
+    "_backward": "the lab calls each node's _backward itself, in order, when the backward pass runs",
+}
+DRAWING = ("draw_dot", "trace")
+NOT_IN_FORMULAS = {
+    "attribute": "in micrograd .data, .grad and .label are plain numbers and text, for print(...): "
+    "in a formula use the value itself",
+    "string": "text is only a label (label='x') or part of a print(...)",
+    "fstring": "an f-string is only part of a print(...)",
 }
 OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "raise", "@": "matrix-multiply"}
 Values = Mapping[str, Any]
@@ -62,11 +78,17 @@ class Builder:
         self.created: list[Node] = []
         self.trainable: list[str] = []
         self.sections = sections or []
+        self.index = 0  # the statement being evaluated
+        self.leaf_labels: dict[int, str] = {}  # statement index → the label a later line gives its input
+        self.backward_of: Node | None = None  # o, once o.backward() has run: the output
+        self.prints: list[Print] = []  # what print(...) shows, and notes on lines that change nothing
 
     def run(self, statements: list[Statement]) -> Node:
+        self.leaf_labels = leaf_labels(statements, self.limits)
         output: Node | None = None
-        for statement in statements:
-            output = self.statement(statement)
+        for self.index, statement in enumerate(statements):
+            node = self.statement(statement)
+            output = node if node is not None else output
         unknown = sorted(set(self.values) - set(self.leaves))
         if unknown:
             shown = unknown[0][:40].encode("utf-8", "backslashreplace").decode("utf-8")  # may be any text
@@ -76,12 +98,25 @@ class Builder:
                 1,
                 1,
             )
-        assert output is not None
+        output = self.backward_of or output
+        if output is None:
+            raise SourceError(
+                "no-output", "the program computes nothing: write a formula such as f = (x + y) * z", 1, 1
+            )
         return output
 
-    def statement(self, statement: Statement) -> Node:
+    def statement(self, statement: Statement) -> Node | None:
         """Evaluate one line; when it makes several nodes, file them under one group named for the
-        line, so that a large program folds statement by statement."""
+        line, so that a large program folds statement by statement. None for a line that makes no value
+        (an import, a label, print, backward)."""
+        if statement.module is not None:
+            check_import(statement)
+            return None
+        if statement.attribute is not None:
+            self.set_attribute(statement)
+            return None
+        if statement.target is None and self.command(statement.value):
+            return None
         first = len(self.created)
         node = self.assignment(statement)
         made = self.created[first:]
@@ -94,6 +129,51 @@ class Builder:
                 member.group = path if len(made) > 1 else section
         return node
 
+    def set_attribute(self, statement: Statement) -> None:
+        """`x.label = 'x1'` names x's node; other attributes are micrograd's to change, not ours."""
+        name, attribute, span = statement.target, statement.attribute, statement.target_span
+        assert name is not None and span is not None
+        node = self.name(Expr("name", span, name))
+        if attribute == "label" and statement.augment is None:
+            node.name = self.label_text(statement.value)
+        elif attribute in ("data", "grad"):
+            self.note(
+                statement.value.span.line,
+                f"{name}.{attribute} = … changes nothing here: the lab computes every .data forward and every "
+                ".grad backward from the program (use the sliders or training to change an input)",
+            )
+        else:
+            raise _error(
+                "unknown-attribute", f"a value has no attribute '{attribute}' to set: only .label is set here", span
+            )
+
+    def command(self, expr: Expr) -> bool:
+        """Lines run for their effect: print(...), o.backward(), and micrograd's calls that change
+        nothing in the lab (each gets a note in the console, never a silent drop)."""
+        if expr.kind == "call" and expr.text == "print":
+            self.prints.append(self.print_line(expr))
+            return True
+        if expr.kind == "call" and expr.text in DRAWING:
+            self.note(expr.span.line, f"{expr.text}(...) is not needed: the lab draws the graph itself")
+            return True
+        if expr.kind != "method" or expr.text not in COMMANDS:
+            return False
+        receiver = self.expression(expr.args[0])
+        if expr.args[1:] or expr.keywords:
+            raise _error("wrong-arguments", f".{expr.text}() takes no arguments here", expr.span)
+        if expr.text != "backward":
+            self.note(expr.span.line, COMMANDS[expr.text])
+        elif self.backward_of is not None:
+            raise _error(
+                "second-backward", "backward() is called a second time: the lab traces one backward pass", expr.span
+            )
+        else:
+            self.backward_of = receiver
+        return True
+
+    def note(self, line: int, text: str) -> None:
+        self.prints.append(Print(line, (text,), after_backward=True, note=True))
+
     def section_at(self, line: int) -> str | None:
         """The `## name` heading above a line, if any: the lines under it fold together."""
         current = None
@@ -105,17 +185,21 @@ class Builder:
     def assignment(self, statement: Statement) -> Node:
         name, span = statement.target, statement.target_span
         if name is not None and span is not None:
-            if name in CONSTANTS:
-                raise _error("constant-reassigned", f"'{name}' is a constant and cannot be assigned", span)
-            if name in FUNCTIONS or name == PARAM:
+            if name in FUNCTIONS or name in (PARAM, VALUE, "print"):
                 raise _error("function-reassigned", f"'{name}' is a function; choose another name", span)
-            if _is_param(statement.value):  # w = param(0.5): an input that training may change
-                node = self.leaf(name, statement.value.args[0])
-                self.trainable.append(name)
-            elif _is_literal(statement.value):
-                node = self.leaf(name, statement.value)
+            value = statement.value
+            if statement.augment is not None:  # c += e is c = c + (e): a new node, as in micrograd
+                value = Expr("binary", value.span, statement.augment, (Expr("name", span, name), value))
+            label = self.leaf_labels.get(self.index)
+            if _is_param(value):  # w = param(0.5): an input that training may change
+                node = self.leaf(label or name, value.args[0])
+                self.trainable.append(label or name)
+            elif _is_value(value):  # x = Value(2.0, label='x1'): an input named by its label
+                node = self.leaf(label or self.label(value) or name, value.args[0])
+            elif _is_literal(value):
+                node = self.leaf(label or name, value)
             else:
-                node = self.expression(statement.value)
+                node = self.expression(value)
                 if node.name is None and node.op != "const":
                     node.name = name
             self.env[name] = node
@@ -178,7 +262,11 @@ class Builder:
         results: list[Node] = []
         while pending:
             expr, inputs_ready = pending.pop()
-            if expr.kind in ("number", "name", "array"):
+            if expr.kind == "method":
+                expr = self.method(expr)
+            if expr.kind in NOT_IN_FORMULAS:
+                raise _error("syntax", NOT_IN_FORMULAS[expr.kind], expr.span)
+            if expr.kind in ("number", "name", "array") or _is_value(expr):
                 results.append(self.atom(expr))
             elif not inputs_ready:
                 if expr.kind == "call":
@@ -192,9 +280,85 @@ class Builder:
                 results.append(self.apply(expr, args))
         return results[0]
 
+    def label(self, call: Expr) -> str | None:
+        """The label='...' of a Value(...) call, checked; None without one."""
+        labels = [value for key, value in call.keywords if key == "label"]
+        return self.label_text(labels[0]) if labels else None
+
+    def label_text(self, expr: Expr) -> str:
+        """A label: a string, short enough to draw on a node."""
+        if expr.kind != "string":
+            raise _error("bad-label", "a label is text in quotes, as in label='x1'", expr.span)
+        if len(expr.text) > self.limits.max_label_chars:
+            raise _error(
+                "label-too-long",
+                f"this label is {len(expr.text)} characters long; a node shows at most {self.limits.max_label_chars}",
+                expr.span,
+            )
+        if not expr.text.isprintable():
+            raise _error("bad-label", "a label is one line of printable text", expr.span)
+        return expr.text
+
+    def print_line(self, call: Expr) -> Print:
+        """print(a, f'{b.grad:.4f}', 'text'): its pieces joined by spaces, as Python prints them."""
+        if call.keywords:
+            raise _error("wrong-arguments", "print takes no name=value arguments here", call.keywords[0][1].span)
+        parts: list[str | Field] = []
+        for k, arg in enumerate(call.args):
+            if k:
+                parts.append(" ")
+            pieces = arg.args if arg.kind == "fstring" else (arg,)
+            parts.extend(self.piece(piece) for piece in pieces)
+        return Print(call.span.line, tuple(parts), after_backward=self.backward_of is not None)
+
+    def piece(self, expr: Expr) -> str | Field:
+        spec = ""
+        if expr.kind == "field":
+            spec, expr = expr.text, expr.args[0]
+        if expr.kind == "string":
+            return expr.text
+        if expr.kind == "number" and not spec:
+            return repr(float(expr.text))
+        attribute = None
+        if expr.kind == "attribute":
+            if expr.text not in ATTRIBUTES:
+                raise _error(
+                    "unknown-attribute",
+                    f"a value has no attribute '{expr.text}': print shows .data, .grad or .label",
+                    expr.span,
+                )
+            attribute, expr = expr.text, expr.args[0]
+        if expr.kind != "name":
+            raise _error(
+                "syntax",
+                "print shows a name's .data, .grad or .label, text, or the value itself, as in print(x.grad)",
+                expr.span,
+            )
+        node = self.name(expr)
+        if attribute == "label" and spec:
+            raise _error("bad-format", "a label is text: it takes no number format", expr.span)
+        check_spec(spec, np.shape(node.data) if attribute != "label" else (), expr.span)
+        if attribute is None and spec:
+            raise _error("bad-format", "format a number: x.data or x.grad, as in {x.data:.4f}", expr.span)
+        return Field(node, attribute, spec)
+
+    def method(self, expr: Expr) -> Expr:
+        """x.tanh() is tanh(x): every function of the language is also a method of a value."""
+        if expr.text in FUNCTIONS:
+            return Expr("call", expr.span, expr.text, expr.args, expr.keywords)
+        self.expression(expr.args[0])  # as Python would, the receiver first: its own error comes first
+        if expr.text in COMMANDS:
+            raise _error("syntax", f".{expr.text}() is a line of its own, as in o.{expr.text}()", expr.span)
+        known = ", ".join(f".{name}()" for name in sorted(FUNCTIONS))
+        raise _error("unknown-method", f"a value has no method .{expr.text}(); the methods are {known}", expr.span)
+
     def atom(self, expr: Expr) -> Node:
         if expr.kind == "number":
             return self.constant(float(expr.text), expr.span)
+        if expr.kind == "call":  # Value(3.0) inside a formula: a number, as a constant
+            node = self.constant(self.literal(expr.args[0]), expr.span)
+            node.name = self.label(expr)
+            return node
         if expr.kind == "name":
             return self.name(expr)
         return self.constant(self.literal(expr), expr.span)
@@ -245,6 +409,16 @@ class Builder:
             )
 
     def check_call(self, expr: Expr) -> None:
+        if expr.text == VALUE:
+            raise _error(
+                "wrong-arguments",
+                "Value(...) takes a number and an optional label, as in Value(2.0, label='x')",
+                expr.span,
+            )
+        if expr.keywords:
+            raise _error("wrong-arguments", f"{expr.text} takes no name=value arguments", expr.keywords[0][1].span)
+        if expr.text == "print":
+            raise _error("syntax", "print(...) is a line of its own", expr.span)
         if expr.text == PARAM:
             raise _error(
                 "syntax", "param(...) marks a trainable input on its own line, as in w = param(0.5)", expr.span
@@ -325,6 +499,47 @@ def _holds_a_non_number(value: Any) -> bool:
         elif isinstance(item, bool) or not isinstance(item, (int, float)):
             return True
     return False
+
+
+def leaf_labels(statements: list[Statement], limits: Limits) -> dict[int, str]:
+    """For each input, the label that a later `x.label = '...'` gives it while x still names it: an
+    input is known by its label from the start, so a value set for it by that label reaches it."""
+    found: dict[int, str] = {}
+    defined: dict[str, int] = {}  # name → the statement that made it an input
+    for index, statement in enumerate(statements):
+        name = statement.target
+        if name is None:
+            continue
+        if statement.attribute == "label" and name in defined and statement.value.kind == "string":
+            text = statement.value.text
+            if len(text) <= limits.max_label_chars and text.isprintable():
+                found[defined[name]] = text
+        elif statement.attribute is None:
+            defined.pop(name, None)
+            value = statement.value
+            if statement.augment is None and (_is_param(value) or _is_value(value) or _is_literal(value)):
+                defined[name] = index
+    return found
+
+
+def check_import(statement: Statement) -> None:
+    """Imports of micrograd or of this engine change nothing; any other is refused."""
+    module = statement.module or ""
+    if module.split(".")[0] not in IMPORTABLE:
+        span = statement.value.span
+        raise _error(
+            "unknown-import",
+            f"'{module}' cannot be imported here: only micrograd's imports (or the lab's engine) are accepted, "
+            "and they change nothing",
+            span,
+        )
+
+
+def _is_value(expr: Expr) -> bool:
+    """Value(2.0) or Value(-1, label='x'): a number and at most a label."""
+    if not (expr.kind == "call" and expr.text == VALUE and len(expr.args) == 1 and _is_number(expr.args[0])):
+        return False
+    return all(key == "label" for key, _ in expr.keywords) and len(expr.keywords) <= 1
 
 
 def _is_param(expr: Expr) -> bool:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 from .errors import SourceError
 from .limits import Limits
-from .tokens import Token, tokenize
+from .tokens import Token, line_tokens, string_value, tokenize
 
 # Binding powers, with Python's precedence: + - < * / @ < unary - < ** (right-associative).
 BINARY = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, "**": 40}
+ASSIGN = {"=": None, "+=": "+", "-=": "-", "*=": "*", "/=": "/", "**=": "**"}  # x op= e is x = x op (e)
 UNARY_POWER = 30
 
 
@@ -26,19 +27,28 @@ class Span:
 
 @dataclass(frozen=True)
 class Expr:
-    """A syntax-tree node: `kind` is number, name, unary, binary, call or array."""
+    """A syntax-tree node: `kind` is number, name, string, unary, binary, call, method (args[0] is the
+    receiver), attribute (x.data: args[0] is x), array, fstring (args are strings and fields) or field
+    (f'{x.data:.4f}': text is the format spec, args[0] the expression)."""
 
     kind: str
     span: Span
-    text: str = ""  # the number, name, operator or function
+    text: str = ""  # the number, name, string, operator, function, method or attribute
     args: tuple[Expr, ...] = field(default=())
+    keywords: tuple[tuple[str, Expr], ...] = field(default=())  # a call's name=value arguments
 
 
 @dataclass(frozen=True)
 class Statement:
-    target: str | None  # None for a bare expression
+    """One line: `target = value`, `target += value` (augment "+"), `target.attribute = value`, a bare
+    expression (target None), or an import (`module`: its dotted name; value is unused)."""
+
+    target: str | None
     target_span: Span | None
     value: Expr
+    augment: str | None = None
+    attribute: str | None = None
+    module: str | None = None
 
 
 def parse(source: str, limits: Limits) -> list[Statement]:
@@ -63,6 +73,10 @@ class _Parser:
 
     def peek(self) -> Token:
         return self.tokens[self.position]
+
+    def ahead(self, k: int) -> Token:
+        """The token k places on (the end token past the end)."""
+        return self.tokens[min(self.position + k, len(self.tokens) - 1)]
 
     def advance(self) -> Token:
         token = self.tokens[self.position]
@@ -97,21 +111,55 @@ class _Parser:
         return statements
 
     def statement(self) -> Statement:
-        first, second = self.peek(), self.tokens[self.position + 1]
-        target = target_span = None
-        if first.kind == "name" and second.kind == "op" and second.text == "=":
-            self.position += 2
-            target, target_span = first.text, _span(first, first)
-        value = self.expression(0)
+        first, second = self.peek(), self.ahead(1)
+        if first.kind == "name" and first.text in ("from", "import") and second.kind == "name":
+            statement = self.import_statement()
+        else:
+            statement = self.assignment(first, second)
         token = self.peek()
         if token.kind not in ("newline", "end"):
             message = (
-                "'=' assigns only to a name"
+                "'=' assigns only to a name or to a name's .label"
                 if token.text == "="
                 else f"expected the end of the line, found {_describe(token)}"
             )
             raise SourceError("syntax", message, token.line, token.column)
-        return Statement(target, target_span, value)
+        return statement
+
+    def assignment(self, first: Token, second: Token) -> Statement:
+        """`x = e`, `x += e`, `x.label = 'x'` or a bare expression."""
+        target = target_span = attribute = augment = None
+        third, fourth = self.ahead(2), self.ahead(3)
+        if first.kind == "name" and second.kind == "op" and second.text in ASSIGN:
+            self.position += 2
+            target, target_span, augment = first.text, _span(first, first), ASSIGN[second.text]
+        elif first.kind == "name" and second.text == "." and third.kind == "name" and fourth.text in ASSIGN:
+            self.position += 4
+            target, target_span, attribute, augment = first.text, _span(first, third), third.text, ASSIGN[fourth.text]
+        value = self.expression(0)
+        return Statement(target, target_span, value, augment, attribute)
+
+    def import_statement(self) -> Statement:
+        """`import a.b [as c]` or `from a.b import c [as d], ...`: only the module's name matters."""
+        keyword = self.advance()
+        module = self.dotted_name()
+        if keyword.text == "from":
+            token = self.peek()
+            if not (token.kind == "name" and token.text == "import"):
+                raise SourceError("syntax", f"expected 'import', found {_describe(token)}", token.line, token.column)
+            self.advance()
+        while self.peek().kind == "name" or self.peek().text in (",", "(", ")", "*"):
+            self.advance()  # the imported names (and `as` aliases) are not kept: nothing is imported
+        return Statement(None, _span(keyword, keyword), Expr("name", module[1], module[0]), module=module[0])
+
+    def dotted_name(self) -> tuple[str, Span]:
+        first = last = self.advance()
+        parts = [first.text]
+        while self.peek().text == "." and self.ahead(1).kind == "name":
+            self.advance()
+            last = self.advance()
+            parts.append(last.text)
+        return ".".join(parts), _span(first, last)
 
     def expression(self, min_power: int) -> Expr:
         self.depth += 1
@@ -134,16 +182,27 @@ class _Parser:
         return left
 
     def prefix(self) -> Expr:
+        token = self.peek()
+        if token.kind == "op" and token.text in ("-", "+"):
+            self.advance()
+            operand = self.expression(UNARY_POWER)
+            return Expr("unary", _join(_span(token, token), operand.span), token.text, (operand,))
+        return self.postfix(self.primary())
+
+    def primary(self) -> Expr:
         token = self.advance()
         if token.kind == "number":
             return Expr("number", _span(token, token), token.text)
+        if token.kind == "string":
+            return (
+                self.fstring(token)
+                if token.text[0] in "fF"
+                else Expr("string", _span(token, token), string_value(token))
+            )
         if token.kind == "name":
             if self.peek().kind == "op" and self.peek().text == "(":
                 return self.call(token)
             return Expr("name", _span(token, token), token.text)
-        if token.kind == "op" and token.text in ("-", "+"):
-            operand = self.expression(UNARY_POWER)
-            return Expr("unary", _join(_span(token, token), operand.span), token.text, (operand,))
         if token.kind == "op" and token.text == "(":
             inner = self.expression(0)
             self.expect(")", f"')' to close the '(' at line {token.line}, column {token.column}")
@@ -154,11 +213,124 @@ class _Parser:
             "syntax", f"expected a number, a name or '(', found {_describe(token)}", token.line, token.column
         )
 
+    def postfix(self, operand: Expr) -> Expr:
+        """`.name` and `.name(...)` after an operand, as many as written: each counts one level of depth."""
+        levels = 0
+        while self.peek().kind == "op" and self.peek().text == ".":
+            dot = self.advance()
+            name = self.advance()
+            if name.kind != "name":
+                raise SourceError(
+                    "syntax",
+                    f"expected a method or attribute name after '.', found {_describe(name)}",
+                    dot.line,
+                    dot.column,
+                )
+            levels += 1
+            if self.depth + levels > self.limits.max_depth:
+                raise SourceError(
+                    "too-deep",
+                    f"expressions may nest at most {self.limits.max_depth} deep (method calls count too)",
+                    name.line,
+                    name.column,
+                )
+            if self.peek().kind == "op" and self.peek().text == "(":
+                self.advance()
+                args, keywords = self.arguments()
+                close = self.expect(")", f"')' to close the call of .{name.text}()")
+                operand = Expr(
+                    "method", _join(operand.span, _span(close, close)), name.text, (operand, *args), keywords
+                )
+            else:
+                operand = Expr("attribute", _join(operand.span, _span(name, name)), name.text, (operand,))
+        return operand
+
+    def fstring(self, token: Token) -> Expr:
+        """f'...{x.data:.4f}...': text pieces (escapes read), and fields parsed like any expression."""
+        pieces: list[Expr] = []
+        body = token.text[2:-1]
+        start = token.column + 2  # the column of the body's first character
+        text: list[str] = []
+        k = 0
+        while k < len(body):
+            ch = body[k]
+            if ch == "\\":
+                text.append(string_value(Token("string", f"'{body[k : k + 2]}'", token.line, start + k - 1)))
+                k += 2
+            elif ch in "{}" and body[k + 1 : k + 2] == ch:
+                text.append(ch)
+                k += 2
+            elif ch == "}":
+                raise SourceError(
+                    "syntax", "a single '}' in an f-string: write '}}' for a brace", token.line, start + k
+                )
+            elif ch != "{":
+                text.append(ch)
+                k += 1
+            else:
+                if text:
+                    pieces.append(Expr("string", _span(token, token), "".join(text)))
+                    text = []
+                close = body.find("}", k)
+                if close < 0:
+                    raise SourceError("syntax", "this '{' in the f-string is not closed by '}'", token.line, start + k)
+                pieces.append(self.field(body[k + 1 : close], token, start + k + 1))
+                k = close + 1
+        if text:
+            pieces.append(Expr("string", _span(token, token), "".join(text)))
+        return Expr("fstring", _span(token, token), "", tuple(pieces))
+
+    def field(self, inside: str, token: Token, column: int) -> Expr:
+        """One `{expression:spec}` of an f-string, its columns those of the line it sits on."""
+        expression, _, spec = inside.partition(":")
+        for mark in ("{", "!", "="):
+            if mark in expression:
+                where = column + expression.index(mark)
+                raise SourceError(
+                    "syntax", f"'{mark}' is not supported in an f-string field: write {{x.data:.4f}}", token.line, where
+                )
+        if "{" in spec:
+            where = column + len(expression) + 1 + spec.index("{")
+            raise SourceError("syntax", "a format spec cannot hold another field", token.line, where)
+        if "\\" in expression:
+            raise SourceError("syntax", "an f-string field cannot hold a backslash", token.line, column)
+        tokens = line_tokens(expression, token.line, self.limits, column - 1)
+        tokens.append(Token("end", "", token.line, column + len(expression)))
+        if len(tokens) == 1:
+            raise SourceError("syntax", "an empty {} in an f-string: put a value inside", token.line, column)
+        inner = _Parser(tokens, self.limits)
+        inner.depth = self.depth
+        value = inner.expression(0)
+        if inner.peek().kind != "end":
+            rest = inner.peek()
+            raise SourceError("syntax", f"expected '}}', found {_describe(rest)}", rest.line, rest.column)
+        return Expr("field", value.span, spec, (value,))
+
     def call(self, name: Token) -> Expr:
         self.advance()  # (
-        args = self.comma_list(")")
+        args, keywords = self.arguments()
         close = self.expect(")", f"')' to close the call of {name.text}")
-        return Expr("call", _span(name, close), name.text, args)
+        return Expr("call", _span(name, close), name.text, args, keywords)
+
+    def arguments(self) -> tuple[tuple[Expr, ...], tuple[tuple[str, Expr], ...]]:
+        """A call's arguments: positional ones, then `name=value` ones, up to the closing ')'."""
+        args: list[Expr] = []
+        keywords: list[tuple[str, Expr]] = []
+        while not (self.peek().kind == "op" and self.peek().text == ")"):
+            token, after = self.peek(), self.ahead(1)
+            if token.kind == "name" and after.kind == "op" and after.text == "=":
+                self.position += 2
+                keywords.append((token.text, self.expression(0)))
+            elif keywords:
+                raise SourceError(
+                    "syntax", "a positional argument cannot follow a keyword argument", token.line, token.column
+                )
+            else:
+                args.append(self.expression(0))
+            if not (self.peek().kind == "op" and self.peek().text == ","):
+                break
+            self.advance()
+        return tuple(args), tuple(keywords)
 
     def array(self, open_: Token) -> Expr:
         items = self.comma_list("]")
@@ -180,5 +352,7 @@ def _describe(token: Token) -> str:
     if token.kind == "end":
         return "the end of the program"
     if token.kind == "newline":
-        return "the end of the line"
+        return "';'" if token.text == ";" else "the end of the line"
+    if token.kind == "string":
+        return "a string"
     return f"{token.kind} '{token.text}'" if token.kind != "op" else f"'{token.text}'"

@@ -1,4 +1,4 @@
-"""The tokenizer: names, numbers, operators and line ends, each with its line and column."""
+"""The tokenizer: names, numbers, strings, operators and line ends, each with its line and column."""
 
 from __future__ import annotations
 
@@ -9,11 +9,16 @@ from dataclasses import dataclass
 from .errors import SourceError
 from .limits import Limits
 
-# One pattern for every token, tried in this order: a name before a number keeps "e1" a name.
+# One pattern for every token, tried in this order: a string before a name keeps f'...' a string, a
+# name before a number keeps "e1" a name, and a number before an operator keeps ".5" a number.
 TOKEN = re.compile(
-    r"(?P<space>[ \t\f]+)|(?P<comment>#.*)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)|(?P<op>\*\*|[-+*/@=()\[\],])"
+    r"(?P<space>[ \t\f]+)|(?P<comment>#.*)"
+    r"|(?P<string>[fF]?(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"))"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    r"|(?P<op>\*\*=|\*\*|[-+*/]=|[-+*/@=()\[\],.;])"
 )
+ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t"}
 # Characters that hide or reorder text: a program must read as it displays.
 INVISIBLE = {
     0x200B,
@@ -33,7 +38,7 @@ LOOKALIKES = {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u22c5": "*", "\u00b
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # "name", "number", "op", "newline" or "end"
+    kind: str  # "name", "number", "string", "op", "newline" or "end"
     text: str
     line: int
     column: int
@@ -55,10 +60,13 @@ def tokenize(source: str, limits: Limits) -> list[Token]:
     tokens: list[Token] = []
     depth = 0
     for number, raw_line in enumerate(source.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        line = "".join(LOOKALIKES.get(ch, ch) for ch in raw_line)
-        for token in _line_tokens(line, number, limits):
+        for token in line_tokens(raw_line, number, limits):
             depth += token.text in ("(", "[") if token.kind == "op" else 0
             depth -= token.text in (")", "]") if token.kind == "op" else 0
+            if token.kind == "op" and token.text == ";" and depth <= 0:  # a; b is two statements
+                if tokens and tokens[-1].kind != "newline":
+                    tokens.append(Token("newline", ";", token.line, token.column))
+                continue
             tokens.append(token)
         if depth <= 0 and tokens and tokens[-1].kind != "newline":
             tokens.append(Token("newline", "", number, len(raw_line) + 1))
@@ -67,25 +75,71 @@ def tokenize(source: str, limits: Limits) -> list[Token]:
     return tokens
 
 
-def _line_tokens(line: str, number: int, limits: Limits) -> list[Token]:
+def line_tokens(raw_line: str, number: int, limits: Limits, offset: int = 0) -> list[Token]:
+    """The tokens of one line (or of an f-string field that starts `offset` columns into its line).
+    Look-alike characters outside strings read as the ASCII operator they resemble."""
     tokens = []
     i = 0
+    line = raw_line
     while i < len(line):
         match = TOKEN.match(line, i)
         if match is None:
-            raise _bad_character(line[i], number, i + 1)
+            if line[i] in "'\"" or (line[i] in "fF" and line[i + 1 : i + 2] in ("'", '"')):
+                raise SourceError("unclosed-string", "this string is not closed on its line", number, offset + i + 1)
+            if line[i] in LOOKALIKES:
+                line = line[:i] + LOOKALIKES[line[i]] + line[i + 1 :]
+                continue
+            raise _bad_character(line[i], number, offset + i + 1)
         kind = match.lastgroup
         assert kind is not None  # every alternative of TOKEN is a named group
         if kind == "comment":
             break
         if kind == "name":
-            _check_length(match.group(), "name", number, i + 1, limits)
+            _check_length(match.group(), "name", number, offset + i + 1, limits)
         elif kind == "number":
-            _check_number(line, match, number, i + 1, limits)
+            _check_number(line, match, number, offset + i + 1, limits)
+        elif kind == "string":
+            _check_string(match.group(), number, offset + i + 1, limits)
         if kind != "space":
-            tokens.append(Token(kind, match.group(), number, i + 1))
+            tokens.append(Token(kind, match.group(), number, offset + i + 1))
         i = match.end()
     return tokens
+
+
+def _check_string(text: str, line: int, column: int, limits: Limits) -> None:
+    if len(text) > limits.max_string_chars:
+        raise SourceError(
+            "string-too-long",
+            f"this string is {len(text):,} characters long; the limit is {limits.max_string_chars}",
+            line,
+            column,
+        )
+    for k, ch in enumerate(text):
+        if ord(ch) in INVISIBLE or unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp"):
+            raise _bad_character(ch, line, column + k)
+
+
+def string_value(token: Token) -> str:
+    """The text a string token stands for: its quotes removed and its escapes (\\ \' \" \n \t) read."""
+    body = token.text[2:-1] if token.text[0] in "fF" else token.text[1:-1]
+    parts: list[str] = []
+    k = 0
+    while k < len(body):
+        if body[k] == "\\":
+            escape = body[k + 1]
+            if escape not in ESCAPES:
+                raise SourceError(
+                    "unsupported-escape",
+                    f"'\\{escape}' is not an escape the language reads; it knows \\\\ \\' \\\" \\n and \\t",
+                    token.line,
+                    token.column + k + 1 + (token.text[0] in "fF"),
+                )
+            parts.append(ESCAPES[escape])
+            k += 2
+        else:
+            parts.append(body[k])
+            k += 1
+    return "".join(parts)
 
 
 def _check_length(text: str, what: str, line: int, column: int, limits: Limits) -> None:
@@ -123,12 +177,6 @@ def _bad_character(ch: str, line: int, column: int) -> SourceError:
             f"the invisible or direction-changing character U+{code:04X} ({name}) is not allowed",
             line,
             column,
-        )
-    if ch in "'\"":
-        return SourceError("unexpected-character", "strings are not part of the language", line, column)
-    if ch == ".":
-        return SourceError(
-            "unexpected-character", "'.' only appears inside numbers: there are no attributes or methods", line, column
         )
     if code > 127 and unicodedata.category(ch) == "Nd":
         return SourceError(

@@ -45,7 +45,7 @@ def test_every_preset_traces_to_a_schema_valid_document_in_strict_json(
     client: TestClient, trace_validator: Draft202012Validator, preset_id: str
 ) -> None:
     body = post_trace(client, BY_ID[preset_id].source)
-    assert set(body) == {"source", "trace", "narration", "tour", "inputs", "view", "layout"}
+    assert set(body) == {"source", "trace", "narration", "tour", "console", "inputs", "view", "layout"}
     assert body["source"] == BY_ID[preset_id].source
     trace_validator.validate(body["trace"])
     assert body["trace"]["output"] == len(body["trace"]["nodes"]) - 1
