@@ -99,7 +99,10 @@ def test_f_string_braces_doubled_are_braces() -> None:
 
 
 def test_calls_that_change_nothing_get_a_note_not_a_silent_drop() -> None:
-    source = "a = Value(2.0)\nb = a * a\nb.zero_grad()\nb.grad = 1.0\nb._backward()\ndraw_dot(b)\nb.data += -0.1 * b.grad\nb.backward()"
+    source = (
+        "a = Value(2.0)\nb = a * a\nb.zero_grad()\nb.grad = 1.0\nb._backward()\ndraw_dot(b)\n"
+        "b.data += -0.1 * b.grad\nb.backward()"
+    )
     program = run(source)
     lines = program.console(program.trace())
     assert [(line["line"], line["kind"]) for line in lines] == [
