@@ -18,6 +18,44 @@ class Preset:
         return asdict(self)
 
 
+# micrograd's README example, its lines unchanged
+MICROGRAD_README = """from micrograd.engine import Value
+
+a = Value(-4.0)
+b = Value(2.0)
+c = a + b
+d = a * b + b**3
+c += c + 1
+c += 1 + c + (-a)
+d += d * 2 + (b + a).relu()
+d += 3 * d + (b - a).relu()
+e = c - d
+f = e**2
+g = f / 2.0
+g += 10.0 / f
+print(f'{g.data:.4f}') # prints 24.7041, the outcome of this forward pass
+g.backward()
+print(f'{a.grad:.4f}') # prints 138.8338, i.e. the numerical value of dg/da
+print(f'{b.grad:.4f}') # prints 645.5773, i.e. the numerical value of dg/db
+"""
+# the single tanh neuron of micrograd's lecture, as the lecture writes it
+MICROGRAD_NEURON = """# inputs x1,x2
+x1 = Value(2.0, label='x1')
+x2 = Value(0.0, label='x2')
+# weights w1,w2
+w1 = Value(-3.0, label='w1')
+w2 = Value(1.0, label='w2')
+# bias of the neuron
+b = Value(6.8813735870195432, label='b')
+# x1*w1 + x2*w2 + b
+x1w1 = x1*w1; x1w1.label = 'x1*w1'
+x2w2 = x2*w2; x2w2.label = 'x2*w2'
+x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
+n = x1w1x2w2 + b; n.label = 'n'
+o = n.tanh(); o.label = 'o'
+o.backward()
+"""
+
 PRESETS = [
     Preset(
         "cs231n",
@@ -51,6 +89,20 @@ PRESETS = [
         "micrograd's tanh neuron",
         "o = tanh(x1·w1 + x2·w2 + b), the neuron from micrograd's lecture, with its published numbers.",
         "x1 = 2\nx2 = 0\nw1 = -3\nw2 = 1\nb = 6.8813735870195432\nn = x1*w1 + x2*w2 + b\no = tanh(n)\n",
+    ),
+    Preset(
+        "micrograd-readme",
+        "micrograd's README example, pasted as it is",
+        "The example from micrograd's README, line for line: += makes new nodes, a and b fan out everywhere, and "
+        "the prints show g = 24.7041, ∂g/∂a = 138.8338 and ∂g/∂b = 645.5773 under the editor.",
+        MICROGRAD_README,
+    ),
+    Preset(
+        "micrograd-neuron",
+        "The lecture's tanh neuron, in micrograd's own code",
+        "x1·w1 + x2·w2 + b through tanh, written as the lecture writes it: Value(…, label=…), a label on each node, "
+        "and o.backward().",
+        MICROGRAD_NEURON,
     ),
     Preset(
         "tensor-mlp",

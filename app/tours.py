@@ -56,6 +56,25 @@ TOURS: dict[str, list[T]] = {
         (("edge", "o", "n"), "tanh's slope", "1 − o² = 0.5: the gradient halves through tanh."),
         (("end",), "Weights", "x2 = 0, so w2 gets no gradient: ask why."),
     ],
+    "micrograd-readme": [
+        (("forward", "c"), "+= is a new node", "c += c + 1 makes a new c from the old one: the graph keeps both."),
+        (
+            ("forward", "e"),
+            "The program's own e",
+            "e = c − d: a name micrograd's README uses; it hides the constant e.",
+        ),
+        (("forward", "g"), "g = 24.7041", "The first print shows this forward value. Ask: how many paths reach a?"),
+        (("seed",), "g.backward()", "The gradient starts at g as 1 and flows back through every node."),
+        (("edge", "f", "e"), "The square", "∂f/∂e = 2e. f feeds two nodes, so its gradient sums two contributions."),
+        (("end",), "What micrograd prints", "∂g/∂a = 138.8338 and ∂g/∂b = 645.5773: each sums every path from g."),
+    ],
+    "micrograd-neuron": [
+        (("forward", "n"), "Labels are names", "Each label='…' names its node: n = x1*w1 + x2*w2 + b ≈ 0.8814."),
+        (("forward", "o"), "tanh", "o = n.tanh() ≈ 0.7071. Ask for o."),
+        (("edge", "o", "n"), "tanh's slope", "1 − o² = 0.5: o.backward() sends 0.5 to n."),
+        (("edge", "x1*w1", "x1"), "Multiply swaps", "∂(x1·w1)/∂x1 = w1 = −3, so x1.grad = 0.5 · (−3) = −1.5."),
+        (("end",), "The published gradients", "x1 −1.5, w1 1.0, x2 0.5, w2 0: x2 = 0, so w2 learns nothing."),
+    ],
     "tensor-mlp": [
         (("forward", "h"), "The hidden layer", "One matmul, one bias, one tanh: each node is a whole matrix."),
         (("forward", "L"), "The loss", "The mean squared error of 4 predictions."),
