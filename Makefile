@@ -13,9 +13,10 @@ VENDOR := static/vendor/.installed
 # One-file bundles of our own front-end modules (with KaTeX, and Graphviz compiled to WebAssembly for the
 # notebook): the player that a self-contained HTML export carries, and the notebook widget's module.
 BUNDLES := static/vendor/player.js app/notebook/bundle.js
-ESBUILD := node_modules/.bin/esbuild --bundle --format=esm --minify --legal-comments=eof --log-level=warning
+ESBUILD := node_modules/.bin/esbuild --bundle --format=esm --minify --legal-comments=eof --log-level=warning \
+	--loader:.css=text
 
-.PHONY: run test lint bench install install-run vendor lock system-run system-test system-bench system-venv apt-install clean
+.PHONY: run test lint bench notebook install install-run vendor lock system-run system-test system-bench system-venv apt-install clean
 
 run: install-run vendor system-run
 	BACKPROP_HOST=$(HOST) BACKPROP_PORT=$(PORT) $(BIN)/python -m app
@@ -36,6 +37,11 @@ lint: install vendor
 
 bench: install vendor system-bench
 	$(BIN)/python -m bench
+
+# The notebook widget in this checkout's venv: its front end built, and the package with its `notebook`
+# extra (anywidget), so that `from app.notebook import show` works in a kernel started from .venv.
+notebook: install-run vendor
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[notebook]'
 
 install: $(DEPS)
 
@@ -60,7 +66,7 @@ $(VENDOR): package.json package-lock.json
 static/vendor/player.js: static/js/player.js $(wildcard static/js/*.js) $(VENDOR)
 	$(ESBUILD) --outfile=$@ static/js/player.js
 
-app/notebook/bundle.js: static/js/widget.js $(wildcard static/js/*.js) $(VENDOR)
+app/notebook/bundle.js: static/js/widget.js $(wildcard static/js/*.js) $(wildcard static/css/*.css) $(VENDOR)
 	$(ESBUILD) --outfile=$@ static/js/widget.js
 
 # Python packages at the versions the lock files pin: requirements.lock for running the app,

@@ -60,25 +60,27 @@ def to_engine(root: object, max_nodes: int) -> Value:
 
 def _post_order(root: object, max_nodes: int) -> list[object]:
     """Every object the root depends on, each after its inputs (first input first): an explicit stack,
-    so a chain of any depth is fine. Refused as soon as it passes `max_nodes`."""
+    so a chain of any depth is fine. An object is marked when it is expanded, not when it is pushed, so
+    one pushed early but reached again through a later path still comes out before its users.
+    Refused as soon as it passes `max_nodes`."""
     order: list[object] = []
-    seen = {id(root)}
+    expanded_ids: set[int] = set()
     stack: list[tuple[object, bool]] = [(root, False)]
     while stack:
         obj, expanded = stack.pop()
         if expanded:
             order.append(obj)
             continue
+        if id(obj) in expanded_ids:
+            continue
+        expanded_ids.add(id(obj))
+        if len(expanded_ids) > max_nodes:
+            raise GraphError(
+                f"this graph has more than {max_nodes:,} nodes, the most the lab draws; "
+                "show a smaller part of it (one neuron, one layer)"
+            )
         stack.append((obj, True))
-        for child in reversed(_children(obj)):
-            if id(child) not in seen:
-                seen.add(id(child))
-                if len(seen) > max_nodes:
-                    raise GraphError(
-                        f"this graph has more than {max_nodes:,} nodes, the most the lab draws; "
-                        "show a smaller part of it (one neuron, one layer)"
-                    )
-                stack.append((child, False))
+        stack.extend((child, False) for child in reversed(_children(obj)) if id(child) not in expanded_ids)
     return order
 
 

@@ -8,8 +8,6 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..export import styles
-
 BUNDLE = Path(__file__).with_name("bundle.js")
 
 
@@ -25,11 +23,10 @@ def bundle() -> Path:
 
 class GraphWidget(anywidget.AnyWidget):  # type: ignore[misc]
     """One graph, played forward and backward inline. `response` is what the lab's page draws; when it
-    carries DOT text instead of a layout, the browser lays it out and sends the result back in `layout`."""
+    carries DOT text instead of a layout, the browser lays it out and sends the result back in `browser_layout`."""
 
-    # the front end's text, given per instance (so that importing this module needs no build)
+    # the front end (with its styles), given per instance so that importing this module needs no build
     _esm = traitlets.Unicode().tag(sync=True)
-    _css = traitlets.Unicode().tag(sync=True)
     response = traitlets.Dict().tag(sync=True)
     player_options = traitlets.Dict().tag(sync=True)
     # the layout the browser made, when it made one (not `layout`: every DOM widget has that trait)
@@ -37,8 +34,7 @@ class GraphWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def __init__(self, response: dict[str, Any], options: dict[str, Any]) -> None:
         esm = bundle().read_text(encoding="utf-8")
-        # the player's stylesheet and the graph's rules, as an HTML export inlines them
-        super().__init__(_esm=esm, _css=styles(), response=response, player_options=options)
+        super().__init__(_esm=esm, response=response, player_options=options)
 
     def laid_out(self) -> dict[str, Any]:
         """The response with a finished layout: dot's, or the one the browser made and sent back."""

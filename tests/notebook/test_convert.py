@@ -143,3 +143,10 @@ def test_our_own_nodes_are_shown_as_they_are_and_anything_else_is_refused() -> N
     assert engine_root(root) is root
     with pytest.raises(GraphError, match="got int"):
         engine_root(3)
+
+
+def test_a_value_reached_first_through_a_later_input_still_comes_before_its_users() -> None:
+    x = Variant(2.0, label="x")
+    scaled = x * 3.0
+    root = scaled + x  # the walk meets x as root's input, then again as scaled's, which it expands first
+    assert to_engine(root, 10).data == 8.0 and gradients(root)["x"] == 4.0
