@@ -16,8 +16,7 @@ from .service import build_trace_json, encode
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "static" / "vendor" / "player.js"
 PLAYER_CSS = ROOT / "static" / "css" / "player.css"
-GRAPH_CSS = ROOT / "static" / "css" / "graph.css"  # the graph's rules, once they live in a file of their own
-LAB_CSS = ROOT / "static" / "css" / "lab.css"
+GRAPH_CSS = ROOT / "static" / "css" / "graph.css"  # the graph's rules, shared with the lab's pages
 
 # The bundle is an ES module ending in `export{<local> as mount}`: a page's inline module cannot import
 # from another inline module, so the export statement becomes a constant the start-up line can call.
@@ -97,14 +96,8 @@ def styles() -> str:
 
 
 def graph_styles() -> str:
-    """The graph's rules: graph.css when it exists, else the svg rules lab.css holds (one per line there)
-    with its reduced-motion transitions."""
-    if GRAPH_CSS.exists():
-        return GRAPH_CSS.read_text(encoding="utf-8")
-    lab = LAB_CSS.read_text(encoding="utf-8")
-    rules = [line for line in lab.splitlines() if re.match(r"svg[ .:]", line)]
-    motion = re.search(r"@media \(prefers-reduced-motion: no-preference\) \{[^}]*\}\s*\}", lab)
-    return "\n".join([*rules, motion.group(0) if motion else ""])
+    """The graph's rules, as the lab's pages load them."""
+    return GRAPH_CSS.read_text(encoding="utf-8")
 
 
 def build_export_html(

@@ -40,14 +40,19 @@ export function texOperand(x, digits = 4) {
   return tex.startsWith("-") ? `\\left(${tex}\\right)` : tex;
 }
 
+const TEXT_ESCAPES = { "\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", $: "\\$", "&": "\\&", "#": "\\#",
+  "^": "\\textasciicircum{}", _: "\\_", "%": "\\%", "~": "\\textasciitilde{}" };
+
 /** A variable name as LaTeX: w0 → w_{0}, long names upright-italic with escaped underscores. */
 export function texName(label) {
-  if (/^-?\d/.test(label)) return texNumber(Number(label));
+  if (/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(label)) return texNumber(Number(label));
   const sub = /^([A-Za-z])(\d+)$/.exec(label);
   if (sub) return `${sub[1]}_{${sub[2]}}`;
   if (/^[A-Za-z]$/.test(label)) return label;
   if (label === "pi") return "\\pi";
-  return `\\mathit{${label.replace(/_/g, "\\_")}}`;
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) return `\\mathit{${label.replace(/_/g, "\\_")}}`;
+  // a label is any text (micrograd's label='x1*w1'): set as text, every character TeX reads specially escaped
+  return `\\text{${label.replace(/[\\{}$&#^_%~]/g, (ch) => TEXT_ESCAPES[ch])}}`;
 }
 
 /** True for the JSON spellings of non-finite numbers, anywhere inside nested lists. */

@@ -68,9 +68,12 @@ function fit(content, width, font, em = 0.58) {
   return content.length <= most ? content : `${content.slice(0, most - 1)}…`;
 }
 
+let views = 0;  // each view's arrowhead marker gets an id of its own: several graphs may share a page
+
 export class GraphView {
   constructor(svg, { onSelect, onUnfold }) {
     this.svg = svg;
+    this.arrowId = `arrow-${++views}`;
     this.onSelect = onSelect;
     this.onUnfold = onUnfold;
     this.elements = new Map();
@@ -100,7 +103,7 @@ export class GraphView {
     // a large graph changes without transitions: each would repaint thousands of elements every frame
     this.svg.classList.toggle("large", Object.keys(layout.items).length > 300);
     const defs = el("defs", {}, this.svg);
-    const marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "9",
+    const marker = el("marker", { id: this.arrowId, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "9",
       markerHeight: "9", markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, defs);
     el("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" }, marker);
     const edgeLayer = el("g", { class: "edges", "aria-hidden": "true" }, this.svg);
@@ -108,7 +111,7 @@ export class GraphView {
     this.labelLayer = el("g", { class: "edge-labels", "aria-hidden": "true" }, this.svg);
     this.edges.clear();
     for (const [tail, head, points] of layout.edges) {
-      const path = el("path", { d: splinePath(points), class: "edge", "marker-end": "url(#arrow)" }, edgeLayer);
+      const path = el("path", { d: splinePath(points), class: "edge", "marker-end": `url(#${this.arrowId})` }, edgeLayer);
       this.edges.set(`${tail}>${head}`, { path, points });
     }
     this.boxes = Object.values(layout.items).map(([cx, cy, w, h]) => [cx - w / 2, cy - h / 2, w, h]);

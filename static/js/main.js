@@ -139,8 +139,23 @@ function showResponse(response, keepPosition) {
   if (keepPosition) syncInputs($("inputs"), response.inputs);
   else renderInputs(response.inputs);
   showOverrides();
+  showConsole(response.console ?? []);
   $("fold").hidden = response.view.groups.length === 0;
   showFrame();
+}
+
+/** What the program's print(...) lines show, under the editor: each line with the program line it came from. */
+function showConsole(lines) {
+  const box = $("console");
+  box.hidden = lines.length === 0;
+  box.replaceChildren(...lines.map((entry) => {
+    const row = document.createElement("div");
+    row.className = `console-line ${entry.kind}`;
+    const where = Object.assign(document.createElement("span"), { className: "console-where", textContent: `line ${entry.line}` });
+    const text = Object.assign(document.createElement("output"), { textContent: entry.text });
+    row.append(where, text);
+    return row;
+  }));
 }
 
 /** A live room's trace (the teacher's program, as the class may see it now) on a student's page. */

@@ -1,7 +1,8 @@
-// Sharing the current frame: a short link, and exports (SVG, PNG, the trace as JSON, the formula as LaTeX).
+// Sharing the current frame: a short link, and exports (SVG, PNG, a self-contained HTML player, the trace as
+// JSON, the formula as LaTeX).
 
 import { createLink } from "./api.js";
-import { download, pngBlob, svgDocument } from "./export.js";
+import { download, htmlExport, pngBlob, svgDocument } from "./export.js";
 import { encode } from "./state.js";
 import { stepTex } from "./stepmath.js";
 import { frameAt } from "./timeline.js";
@@ -32,8 +33,25 @@ export function sharingActions({ $, state, setStatus }) {
     await navigator.clipboard?.writeText(tex).catch(() => {});
   }
 
+  /** One HTML file that plays this program's whole animation offline: for a course page or an LMS. */
+  async function exportHtml() {
+    const { source, inputs } = state.response;
+    const body = { source, values: Object.fromEntries(inputs.map((input) => [input.name, input.value])) };
+    if (state.folded !== null) body.folded = state.folded;
+    if (state.preset) body.preset = state.preset;
+    try {
+      setStatus("Making the HTML file…");
+      const { blob, filename } = await htmlExport(body);
+      download(blob, filename);
+      setStatus(`${filename} is ready: it plays offline in any browser.`);
+    } catch (error) {
+      setStatus(`The HTML file could not be made: ${error.message}`);
+    }
+  }
+
   return [
     { id: "share", run: share },
+    { id: "export-html", run: exportHtml },
     { id: "export-svg", run: () => download(svgDocument($("graph")), "backprop-lab.svg", "image/svg+xml") },
     { id: "export-png", run: async () => download(await pngBlob(svgDocument($("graph"))), "backprop-lab.png") },
     { id: "export-json",

@@ -37,3 +37,17 @@ test("non-finite spellings are found inside nested lists and flatten to non-fini
   assert.deepEqual(flatten([[1, "inf"], ["-inf", [2]]]), [1, Infinity, -Infinity, 2]);
   assert.ok(Number.isNaN(flatten(["nan"])[0]));
 });
+
+test("a label of any text is set as TeX text, with nothing read as a command", async () => {
+  const { default: katex } = await import("katex");
+  const labels = ["x1*w1 + x2*w2", "<b>x</b>", "\\href{javascript:alert(1)}{x}", "a_b^c{%}$#&~", "}{", "\\"];
+  for (const label of labels) {
+    const html = katex.renderToString(texName(label), { throwOnError: true });
+    assert.ok(!html.includes("<b>") && !/<a[\s>]/.test(html), label);
+    const shown = html.replace(/<[^>]*>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+    assert.ok(shown.includes(label.replace(/\\/g, "\\")), `${label} → ${shown}`);
+  }
+  assert.equal(texName("x1"), "x_{1}");
+  assert.equal(texName("my_var"), "\\mathit{my\\_var}");
+  assert.equal(texName("-0.5"), "-0.5");
+});
