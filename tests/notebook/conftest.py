@@ -9,15 +9,19 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import free_port
 
+T = TypeVar("T")
 VENV_BIN = Path(sys.executable).parent
 # The only programs on the server's PATH: no `dot`, so the widget lays out in the browser. (Kernels need no
 # `python` there: jupyter_client starts them with the server's own interpreter, the venv's by its full path.)
@@ -140,14 +144,25 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             server.wait()
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
-    """Debian's Chromium, headless, with the browser tests' flags."""
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, with the browser tests' flags, for the calling thread.
+
+    Not a session fixture: Playwright's sync API runs one instance per thread, and the browser tests keep
+    theirs open for the whole session, so a notebook test drives its own from a thread of its own."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Debian's chromium is missing at {CHROMIUM}: `make test` installs it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def in_own_thread(work: Callable[[], T]) -> T:
+    """`work()` run in a new thread, its result or its exception handed back here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()

@@ -13,7 +13,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.notebook.conftest import Lab
+from tests.notebook.conftest import Lab, chromium, in_own_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"  # on failure: the page as it was, and its console
@@ -51,7 +51,7 @@ def write_notebook(folder: Path) -> str:
         nbformat.v4.new_markdown_cell("## micrograd's README example, in Backprop Lab's engine"),
         nbformat.v4.new_code_cell(SETUP),
         nbformat.v4.new_code_cell(README_EXAMPLE),
-        nbformat.v4.new_code_cell("show(g, height=290)"),
+        nbformat.v4.new_code_cell("w = show(g, height=290)\nw"),
     ]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, folder / "readme.ipynb")
@@ -68,9 +68,20 @@ def node_label(page: Any, name: str) -> str:
 
 
 @pytest.mark.browser
-def test_show_draws_steps_and_plays_the_readme_example_in_jupyterlab_without_dot(lab: Lab, chromium: Any) -> None:
+def test_show_draws_steps_and_plays_the_readme_example_in_jupyterlab_without_dot(lab: Lab) -> None:
     name = write_notebook(lab.root)
-    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    in_own_thread(lambda: drive(lab, name))
+
+
+def drive(lab: Lab, name: str) -> None:
+    """Open the notebook in Chromium, run every cell, and check the widget (in a thread: see chromium())."""
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        check_widget(context, lab, name)
+
+
+def check_widget(context: Any, lab: Lab, name: str) -> None:
+    """The README example's widget: numbers, keyboard and buttons, the picture, and no console errors."""
     page = context.new_page()
     problems: list[str] = []
     log: list[str] = []
@@ -99,6 +110,7 @@ def test_show_draws_steps_and_plays_the_readme_example_in_jupyterlab_without_dot
         assert "value 2, gradient 645.577" in node_label(page, "b")
 
         take_screenshot(page, player)
+        export_with_the_browsers_layout(page)
     except Exception:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "notebook-failure.png"))
@@ -135,6 +147,29 @@ def step_with_keys_and_buttons(page: Any, player: Any) -> None:
     assert player.locator(".bp-play").inner_text() == "Play"
     player.get_by_role("button", name="« Start").click()
     assert counter.inner_text().startswith("Ready")
+
+
+# Typed into a new cell once the widget has drawn: the kernel has no dot, so the export's layout is the one
+# the browser made and sent back.
+EXPORT = "\n".join(
+    [
+        "from app.notebook import export_html",
+        'page = export_html(w, "readme.html").read_text()',
+        "print(sorted(w.browser_layout), '\"dot\":' in page, '\"edges\":' in page)",
+    ]
+)
+
+
+def export_with_the_browsers_layout(page: Any) -> None:
+    """A cell typed after the widget drew exports it to HTML with the layout the browser sent back."""
+    page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".jp-InputPrompt").click()  # command mode, on show's cell
+    page.keyboard.press("b")  # a new cell below
+    page.keyboard.press("Enter")
+    page.keyboard.type(EXPORT)
+    page.keyboard.press("Shift+Enter")
+    output = page.locator(".jp-Notebook .jp-Cell").nth(4).locator(".jp-OutputArea-output")
+    output.wait_for(timeout=WIDGET_TIMEOUT)
+    assert output.inner_text().strip() == "['edges', 'height', 'items', 'key', 'width'] False True"
 
 
 def take_screenshot(page: Any, player: Any) -> None:
