@@ -229,3 +229,15 @@ def test_shared_work_runs_once_for_everyone_waiting_and_keeps_no_error() -> None
         assert shared.computed == 3 and not shared.running
 
     asyncio.run(scenario())
+
+
+def test_a_rooms_console_withholds_printed_gradients_until_the_class_has_seen_the_backward_pass() -> None:
+    preset = BY_ID["micrograd-readme"]
+    full = build_trace(preset.source, {}, None, preset.id)
+    steps = len(full["trace"]["steps"])
+    printed = [line["text"] for line in full["console"]]
+    assert printed == ["24.7041", "138.8338", "645.5773"]
+    for position in (0, 40, steps - 1):
+        shown = [line["text"] for line in withhold(full, position, [], quiz=False)["console"]]
+        assert shown[0] == "24.7041" and "138.8338" not in shown and "645.5773" not in shown
+    assert [line["text"] for line in withhold(full, steps, [], quiz=False)["console"]] == printed
