@@ -5,7 +5,7 @@
 // here, and the result goes back to Python (trait `browser_layout`) so that an HTML export can use it.
 
 import { Graphviz } from "@hpcc-js/wasm-graphviz";
-import labCss from "../css/lab.css";  // text (esbuild's css=text loader): the bundle carries its styles
+import graphCss from "../css/graph.css";  // text (esbuild's css=text loader): the bundle carries its styles
 import playerCss from "../css/player.css";
 import { layOut } from "./layout-wasm.js";
 import { mount } from "./player.js";
@@ -14,22 +14,14 @@ let graphviz = null;  // one WebAssembly instance per page, loaded when a widget
 const STYLE_ID = "backprop-widget-styles";
 
 /**
- * The player's stylesheet and the graph's rules: lab.css's `svg …` lines and its reduced-motion block,
- * the same picked by app/export.py's styles() for an HTML export. They ship inside the bundle, so an
- * installed package needs no static/ folder.
+ * Add the graph's rules and the player's stylesheet to the page (as an HTML export inlines them), once
+ * however many widgets it shows. They ship inside the bundle, so an installed package needs no static/.
  */
-export function widgetStyles(lab, player) {
-  const rules = lab.split("\n").filter((line) => /^svg[ .:]/.test(line));
-  const motion = lab.match(/@media \(prefers-reduced-motion: no-preference\) \{[^}]*\}\s*\}/);
-  return [...rules, motion ? motion[0] : "", player].join("\n");
-}
-
-/** Add the styles to the page once, however many widgets it shows. */
 function addStyles() {
   if (document.getElementById(STYLE_ID)) return;
   const style = document.createElement("style");
   style.id = STYLE_ID;
-  style.textContent = widgetStyles(labCss, playerCss);
+  style.textContent = `${graphCss}\n${playerCss}`;
   document.head.append(style);
 }
 

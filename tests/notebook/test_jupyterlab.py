@@ -102,6 +102,8 @@ def check_widget(context: Any, lab: Lab, name: str) -> None:
         assert outputs.nth(1).inner_text().strip() == "24.7041"
         assert player.locator(".node").count() >= 30  # the README expression's boxes, constants too
         assert re.match(r"Ready: \d+ steps", player.locator(".bp-counter").inner_text())
+        # the bundle's styles are on the page: boxes are the player's white, not SVG's default black
+        assert player.locator(".node rect").first.evaluate("box => getComputedStyle(box).fill") == "rgb(255, 255, 255)"
 
         step_with_keys_and_buttons(page, player)
         player.get_by_role("button", name="End »").click()
