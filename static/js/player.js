@@ -45,6 +45,7 @@ function build(root, title) {
     math: h("div", { class: "bp-math", "aria-hidden": "true" }),
     sentence: h("p", { class: "bp-sentence", "aria-live": "polite" }),
     tour: h("p", { class: "bp-tour", hidden: true }),
+    console: h("section", { class: "bp-console", role: "log", "aria-label": "Printed output", hidden: true }),
     slider: h("input", { class: "bp-slider", type: "range", min: "0", max: "0", value: "0", "aria-label": "Step" }),
     speed: h("select", { class: "bp-speed" }, Object.keys(SPEEDS).map((speed) =>
       h("option", { value: speed, selected: speed === "1" }, [`${{ "0.25": "¼", "0.5": "½" }[speed] ?? speed}×`]))),
@@ -59,9 +60,17 @@ function build(root, title) {
     h("section", { class: "bp-step", "aria-label": "Current step" }, [parts.counter, parts.math, parts.sentence, parts.tour]),
     h("nav", { class: "bp-controls", "aria-label": "Playback" }, [...Object.values(parts.buttons), parts.slider,
       h("label", { class: "bp-speed-label" }, ["Speed ", parts.speed])]),
+    parts.console,
   );
   parts.buttons.play.setAttribute("aria-pressed", "false");
   return parts;
+}
+
+/** What the program's print(...) lines showed, each with the program line it came from. */
+function showConsole(box, lines) {
+  box.hidden = lines.length === 0;
+  box.replaceChildren(...lines.map((entry) => h("div", { class: `bp-console-line ${entry.kind}` },
+    [h("span", { class: "bp-console-where" }, [`line ${entry.line}`]), h("output", {}, [entry.text])])));
 }
 
 /** In MathML, stepmath's "+=" is two operators, each spaced as one ("+ ="): close the gap between them. */
@@ -113,6 +122,7 @@ export function mount(element, response, options = {}) {
     onUnfold: (group) => options.onUnfold?.(group),
   });
   graph.render(response);
+  showConsole(parts.console, response.console ?? []);
 
   /** Show the frame at state.position: graph, step panel, counter, slider. */
   function show() {
