@@ -38,13 +38,14 @@ def dot_source(graph: VisibleGraph) -> str:
     )
     for key, item in graph.items.items():
         width, height = item["size"]
-        dot.node(_dot_id(key), width=f"{width / POINTS_PER_INCH:.4f}", height=f"{height / POINTS_PER_INCH:.4f}")
+        dot.node(dot_id(key), width=f"{width / POINTS_PER_INCH:.4f}", height=f"{height / POINTS_PER_INCH:.4f}")
     for tail, head in graph.edges:
-        dot.edge(_dot_id(tail), _dot_id(head))
+        dot.edge(dot_id(tail), dot_id(head))
     return dot.source
 
 
-def _dot_id(key: str) -> str:
+def dot_id(key: str) -> str:
+    """The generated id a box has in the DOT text: user text never reaches dot."""
     return "k" + hashlib.blake2s(key.encode(), digest_size=8).hexdigest()
 
 
@@ -107,7 +108,7 @@ def _run_dot(source: str) -> str:
 
 def _parse_plain(text: str, graph: VisibleGraph) -> dict[str, Any]:
     """Read dot's `plain` output: 'graph scale w h', 'node id x y w h ...', 'edge t h n x1 y1 ...'."""
-    keys = {_dot_id(key): key for key in graph.items}
+    keys = {dot_id(key): key for key in graph.items}
     height = 0.0
     result: dict[str, Any] = {"width": 0.0, "height": 0.0, "items": {}, "edges": []}
 

@@ -11,7 +11,7 @@ import numpy as np
 from engine import Node, Trace, topological_order
 from engine.lang import SourceError
 
-from ..layout import _dot_id, dot_source, layout
+from ..layout import dot_id, dot_source, layout
 from ..service import check_budget, describe
 from ..settings import SETTINGS
 from ..view import VisibleGraph
@@ -58,6 +58,6 @@ def dot_request(graph: VisibleGraph) -> dict[str, Any]:
     source = dot_source(graph)
     return {
         "dot": source,
-        "ids": {_dot_id(key): key for key in graph.items},
+        "ids": {dot_id(key): key for key in graph.items},
         "key": hashlib.sha256(source.encode()).hexdigest()[:32],
     }
