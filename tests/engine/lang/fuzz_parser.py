@@ -1,6 +1,7 @@
 """Coverage-guided fuzz target for the language: `python -m tests.engine.lang.fuzz_parser [corpus] -runs=N`.
 
-Any text must either build a graph whose trace is strict JSON, or raise SourceError with a position.
+Any text must either build a graph whose trace and console are strict JSON, or raise SourceError with a
+position.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ def check(data: bytes) -> None:
         assert error.line >= 1 and error.column >= 1 and error.message
         return
     with np.errstate(all="ignore"):
-        json.dumps(program.trace().to_dict(), allow_nan=False)
+        trace = program.trace()
+        json.dumps(trace.to_dict(), allow_nan=False)
+        json.dumps(program.console(trace), allow_nan=False)
 
 
 def main() -> None:
