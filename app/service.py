@@ -17,7 +17,7 @@ from .layout import layout
 from .presets import BY_ID
 from .quiz import withhold
 from .settings import SETTINGS
-from .tours import resolve
+from .tours import focus_tour, resolve
 from .view import VisibleGraph, default_folds, group_paths, visible_graph
 
 
@@ -32,6 +32,7 @@ def build_trace(
         document = recorded.to_dict()
         console = program.console(recorded)
     tour = resolve(preset, document) if preset in BY_ID and BY_ID[preset].source == source else []
+    tour = tour or focus_tour(source, document)
     return {"source": source, **describe(document, folded, program.trainable, layout), "tour": tour, "console": console}
 
 

@@ -6,7 +6,10 @@ backward pass), so it is found in any trace of the preset's program.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from engine.narration import display_number
 
 Anchor = tuple[str, ...]  # ("forward", node) | ("seed",) | ("edge", from, to) | ("end",)
 T = tuple[Anchor, str, str]
@@ -103,6 +106,44 @@ TOURS: dict[str, list[T]] = {
         (("end",), "Forget zero_grad", "Untick 'zero gradients' and Train: the steps pile up and overshoot."),
     ],
 }
+
+
+# `# tour: w2_3_1` on a line of its own: the tour's first stop is that node's gradient (the network page
+# writes it above the program it opens, for the weight or neuron that was clicked)
+FOCUS = re.compile(r"^#\s*tour:\s*([A-Za-z_][A-Za-z0-9_]{0,31})\s*$", re.MULTILINE)
+
+
+def focus_tour(source: str, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stops for a program that names a node to focus on: its finished gradient, then the end."""
+    match = FOCUS.search(source)
+    if match is None:
+        return []
+    name = match.group(1)
+    nodes = document["nodes"]
+    target = next((node for node in reversed(nodes) if node.get("name") == name), None)
+    steps = document["steps"]
+    into = [k for k, step in enumerate(steps, 1) if step.get("input") == (target or {}).get("id", -1)]
+    if target is None or not into or target.get("grad") is None:
+        return []
+    output = nodes[document["output"]].get("label", "the output")
+    grad = display_number(target["grad"])
+    step = f"({grad})" if grad.startswith("−") else grad
+    leaf = target["op"] == "leaf"
+    note = (
+        f"∂{output}/∂{name} = {grad}: the number gradient descent uses: {name} ← {name} − lr · {step}."
+        if leaf
+        else f"∂{output}/∂{name} = {grad}: every weight into {name} gets its gradient through this one."
+    )
+    if len(into) > 1:
+        note += f" {name} feeds {len(into)} nodes: this is the sum of their {len(into)} contributions."
+    return [
+        {"position": into[-1], "node": target["id"], "title": f"∂{output}/∂{name}", "note": note},
+        {"position": len(steps), "node": document["output"], "title": "Every gradient", "note": _end_note(output)},
+    ]
+
+
+def _end_note(output: str) -> str:
+    return f"The backward pass is complete: each input holds ∂{output}/∂input, ready for one step of descent."
 
 
 def resolve(preset_id: str | None, document: dict[str, Any]) -> list[dict[str, Any]]:
