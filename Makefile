@@ -61,6 +61,11 @@ $(VENDOR): package.json package-lock.json
 		static/vendor/panzoom/
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 		node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE static/vendor/swagger-ui/
+	# Observable Plot (the network page's charts and the lab's loss curve) as one ES module with its d3 parts.
+	mkdir -p static/vendor/plot
+	$(ESBUILD) --outfile=static/vendor/plot/plot.js node_modules/@observablehq/plot/src/index.js
+	cp node_modules/@observablehq/plot/LICENSE static/vendor/plot/
+	for d in node_modules/d3-*/; do cp $$d/LICENSE static/vendor/plot/LICENSE-$$(basename $$d); done
 	touch $@
 
 static/vendor/player.js: static/js/player.js $(wildcard static/js/*.js) $(VENDOR)

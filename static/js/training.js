@@ -1,9 +1,7 @@
-// Gradient descent in the lab: update arithmetic as text, the loss curve as SVG. The numbers come
+// Gradient descent in the lab: update arithmetic as text, the loss curve as a chart with axes. The numbers come
 // from the server's training run (POST /api/train); nothing here recomputes them.
 
 import { formatNumber, operand } from "./format.js";
-
-const SVG = "http://www.w3.org/2000/svg";
 
 /** "w: 0.5 − 0.1 × 2 = 0.3" for each parameter, from one step's fields (momentum adds the velocity). */
 export function updateLines(result, lr, momentum) {
@@ -17,29 +15,24 @@ export function updateLines(result, lr, momentum) {
   });
 }
 
-/** The loss per step as a polyline, with a marker at `current`; non-finite losses end the line. */
-export function drawLossCurve(svg, losses, current) {
-  const width = 300;
-  const height = 110;
-  const finite = losses.map((v) => (typeof v === "number" && Number.isFinite(v) ? v : null));
-  const shown = finite.filter((v) => v !== null);
-  svg.replaceChildren();
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  if (!shown.length) return;
-  const top = Math.max(...shown);
-  const bottom = Math.min(0, ...shown);
-  const x = (k) => 6 + (k / Math.max(1, losses.length - 1)) * (width - 12);
-  const y = (v) => height - 8 - ((v - bottom) / Math.max(1e-12, top - bottom)) * (height - 16);
-  const points = finite.map((v, k) => (v === null ? null : `${x(k).toFixed(1)},${y(v).toFixed(1)}`)).filter(Boolean);
-  const line = document.createElementNS(SVG, "polyline");
-  line.setAttribute("points", points.join(" "));
-  line.setAttribute("class", "loss-line");
-  svg.appendChild(line);
-  if (current !== null && finite[current] !== null && finite[current] !== undefined) {
-    const dot = document.createElementNS(SVG, "circle");
-    Object.entries({ cx: x(current), cy: y(finite[current]), r: 4, class: "loss-dot" })
-      .forEach(([key, value]) => dot.setAttribute(key, String(value)));
-    svg.appendChild(dot);
+/** The loss per step as a chart with axes (Observable Plot, loaded on first use), its y axis from 0 and a
+ * dot at step `current`; non-finite losses end the line. Draws into the page's <svg>, at its size. */
+export async function drawLossCurve(svg, losses, current) {
+  const { lossFigure } = await import("./charts.js");
+  const { lossRows } = await import("./chart-scales.js");
+  const width = Math.round(svg.clientWidth) || 300;
+  const height = Math.round(svg.clientHeight) || 112;
+  const rows = lossRows(losses);
+  const colour = getComputedStyle(svg).getPropertyValue("--grad").trim() || "#B8450A";
+  const figure = lossFigure({ series: [{ name: "loss", rows, colour }], width, height, current });
+  svg.replaceChildren(...figure.childNodes);
+  for (const name of ["fill", "font-family", "font-size", "text-anchor", "style"]) {
+    if (figure.hasAttribute(name)) svg.setAttribute(name, figure.getAttribute(name));
   }
-  svg.setAttribute("aria-label", `loss from ${formatNumber(shown[0])} to ${formatNumber(shown[shown.length - 1])} over ${losses.length} steps`);
+  svg.setAttribute("class", `loss-curve ${figure.getAttribute("class")}`);
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  const shown = rows.map((row) => row.loss);
+  svg.setAttribute("aria-label", shown.length
+    ? `loss from ${formatNumber(shown[0])} to ${formatNumber(shown.at(-1))} over ${losses.length} steps`
+    : "loss curve");
 }
