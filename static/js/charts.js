@@ -22,7 +22,7 @@ export function lossFigure({ series, width, height, current = null, xLabel = "st
   ];
   if (current !== null) marks.push(Plot.dot(rows.filter((row) => row.step === current), { x: "step", y: "loss", fill: "series", r: 4 }));
   return Plot.plot({
-    width, height, style: STYLE, marginLeft: 50, marginRight: 14, marginTop: 12, marginBottom: 34,
+    width, height, style: STYLE, marginLeft: 50, marginRight: 14, marginTop: 20, marginBottom: 34,
     x: { domain: [0, last], label: xLabel, labelAnchor: "right", labelArrow: "none", ticks: Math.max(2, Math.floor(width / 70)) },
     y: { domain: lossDomain(values), label: "loss", labelArrow: "none", grid: true, ticks: Math.max(2, Math.floor(height / 35)) },
     color: { domain: series.map((line) => line.name), range: series.map((line) => line.colour), legend },

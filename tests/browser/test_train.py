@@ -1,4 +1,4 @@
-"""Training in a real Chromium: one update step's arithmetic, and a network learning XOR."""
+"""Training in the lab in a real Chromium: one update step's arithmetic, and the loss curve with its axes."""
 
 from __future__ import annotations
 
@@ -58,26 +58,26 @@ def test_training_the_sigmoid_neuron_draws_a_falling_loss_curve_and_scrubs_back(
     page.wait_for_function("() => window.backpropLab.state.values.w0 === 2")
 
 
-def test_the_xor_network_learns_and_shows_its_accuracy(page: Any, artifacts: Path) -> None:
-    page.goto("/network?dataset=xor&steps=600&seed=0")
-    page.wait_for_function(
-        "() => (document.querySelector('#accuracy').textContent || '').startsWith('Step 600')", timeout=30000
-    )
-    result = page.evaluate("window.backpropNetwork.result")
-    assert result["losses"][-1] < result["losses"][0] / 10
-    assert page.text_content("#accuracy").endswith("accuracy 100%")
-    page.fill("#frame", "3")
-    page.dispatch_event("#frame", "input")
-    page.screenshot(path=str(artifacts / "network-mid-training.png"))
-    assert page.text_content("#accuracy").startswith("Step 240")
+def test_the_lab_loss_curve_has_axes_with_numbers(page: Any) -> None:
+    open_lab(page, "preset=sigmoid-neuron")
+    page.click("#train")
+    page.wait_for_selector("#loss-curve:not([hidden]) [aria-label='y-axis tick label'] text")
+    labels = page.eval_on_selector_all("#loss-curve text", "nodes => nodes.map((node) => node.textContent)")
+    assert "loss" in labels and "step" in labels
+    assert sum(label.replace(".", "").isdigit() for label in labels) >= 4, labels
+    assert page.get_attribute("#loss-curve", "aria-label").startswith("loss from ")
 
 
-def test_a_network_page_link_asking_for_too_much_training_gets_the_apis_refusal(page: Any) -> None:
-    page.expected_console_errors = ["status of 400"]  # the browser logs the refused request itself
-    page.goto("/network?dataset=spiral&points=1000&hidden=96,96&steps=5000&seed=0")
-    page.wait_for_function(
-        "() => document.querySelector('#status').textContent.startsWith('Could not train')", timeout=15000
+def test_a_dead_relus_flat_loss_curve_sits_mid_chart_not_pinned_to_the_top(page: Any, artifacts: Path) -> None:
+    open_lab(page, "preset=pitfall-dead-relu")
+    page.click("#train")
+    page.wait_for_selector("#loss-curve:not([hidden]) [aria-label='line'] path", state="attached")
+    ys = page.eval_on_selector(
+        "#loss-curve [aria-label='line'] path",
+        "path => [...path.getAttribute('d').matchAll(/[ML][0-9.]+,([0-9.]+)/g)].map((m) => Number(m[1]))",
     )
-    status = page.text_content("#status")
-    assert "needs about" in status and "one request may use" in status
-    assert page.evaluate("window.backpropNetwork.result") is None
+    height = float(page.get_attribute("#loss-curve", "viewBox").split()[3])
+    assert max(ys) - min(ys) < 1, "the curve is flat"
+    middle = ys[0] / height
+    assert 0.25 < middle < 0.75, f"the flat curve sits at {middle:.0%} of the chart's height, from the top"
+    page.locator("#loss-curve").screenshot(path=str(artifacts / "dead-relu-loss-curve.png"))
