@@ -15,7 +15,7 @@ from . import errors, metrics
 from .compute import Compute
 from .logs import AccessLog
 from .rooms import open_hub
-from .routes import api, export, live, ops, pages, rooms, share, train
+from .routes import api, export, live, ops, pages, playground, rooms, share, train
 from .security import BodyLimit, SecurityHeaders
 from .server import BodyTimeout
 from .settings import SETTINGS
@@ -59,6 +59,7 @@ def create_app() -> FastAPI:
     app.include_router(train.router)
     app.include_router(rooms.router)
     app.include_router(live.router)
+    app.include_router(playground.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)

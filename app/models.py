@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
 # Strict: JSON true/false and numeric strings are not numbers (the engine checks inside lists).
 Numbers = StrictFloat | StrictInt | list[Any]
@@ -173,20 +173,41 @@ class TrainOut(BaseModel):
     trainable: list[str]
 
 
+Dataset = Literal["circle", "xor", "gauss", "spiral", "moons", "regression"]
+Feature = Literal["x1", "x2", "x1sq", "x2sq", "x1x2", "sin1", "sin2"]
+Activation = Literal["tanh", "relu", "sigmoid", "linear"]
+Features = Annotated[list[Feature], Field(min_length=1, max_length=7, description="input features, each once")]
+
+
+def _each_once(features: list[str]) -> list[str]:
+    if len(set(features)) != len(features):
+        raise ValueError("each feature may be chosen once")
+    return features
+
+
 class NetworkIn(BaseModel):
     """A small network trained on a generated dataset."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    dataset: Literal["xor", "moons", "circles", "spiral", "regression"] = "xor"
+    dataset: Dataset = "xor"
     points: int = Field(default=100, ge=4, le=1000)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    noise: float = Field(default=0, ge=0, le=0.5, allow_inf_nan=False, description="Playground's noise 0–50, as 0–0.5")
+    test_ratio: float = Field(
+        default=0, ge=0, le=0.9, allow_inf_nan=False, description="share of the points held out for testing"
+    )
+    features: Features = ["x1", "x2"]
     hidden: list[Annotated[int, Field(ge=1, le=256)]] = Field(default=[16, 16], max_length=15)
-    activation: Literal["tanh", "relu", "sigmoid"] = "tanh"
+    activation: Activation = "tanh"
     loss: Literal["mse", "cross_entropy"] = "mse"
     lr: float = Field(default=0.1, gt=0, le=10, allow_inf_nan=False)
     momentum: float = Field(default=0.9, ge=0, lt=1, allow_inf_nan=False)
+    l2: float = Field(default=0, ge=0, le=1, allow_inf_nan=False, description="L2 rate, applied as weight decay")
+    batch: int | None = Field(default=None, ge=1, le=1000, description="points per step; omitted: all of them")
     steps: int = Field(default=200, ge=1, le=5000)
     frames: int = Field(default=10, ge=1, le=50, description="pictures of the model taken while it trains")
+
+    _features_once = field_validator("features")(_each_once)
 
 
 class NetworkOut(BaseModel):
@@ -241,3 +262,65 @@ class RoomOut(BaseModel):
     qr: str = Field(description="a QR code of links[0]; add ?link=N for links[N]")
     links: list[RoomLinkOut] = Field(description="absolute links students may open, best first (never empty)")
     warning: str | None = Field(description="why students' devices may not reach any of the links, if so")
+
+
+# -- the network page's live training (WebSocket /api/network/live; the protocol is in app/playground.py) --
+Rate = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+L2Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Batch = Annotated[int, Field(ge=1, le=1000)]
+
+
+class LiveSettingsIn(BaseModel):
+    """Everything a live run is built from; a field left out takes Playground's default."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    dataset: Dataset = "circle"
+    points: int = Field(default=200, ge=10, le=1000)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    noise: float = Field(default=0, ge=0, le=0.5, allow_inf_nan=False)
+    test_ratio: float = Field(default=0.5, ge=0.1, le=0.9, allow_inf_nan=False)
+    features: Features = ["x1", "x2"]
+    hidden: list[Annotated[int, Field(ge=1, le=8)]] = Field(default=[4, 2], max_length=6)
+    activation: Activation = "tanh"
+    lr: Rate = 0.03
+    l2: L2Rate = 0
+    batch: Batch = 10
+
+    _features_once = field_validator("features")(_each_once)
+
+
+class LiveChangeIn(BaseModel):
+    """Settings that change from the next step on, keeping the weights."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    lr: Rate | None = None
+    l2: L2Rate | None = None
+    batch: Batch | None = None
+    activation: Activation | None = None
+
+
+class ConfigureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    type: Literal["configure"]
+    settings: LiveSettingsIn = Field(default_factory=LiveSettingsIn)
+
+
+class ControlIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    type: Literal["play", "pause", "step", "reset"]
+
+
+class SetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    type: Literal["set"]
+    settings: LiveChangeIn
+
+
+class ProgramIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    type: Literal["program"]
+    target: str = Field(pattern=r"^(w\d{1,2}_\d{1,2}_\d{1,2}|b\d{1,2}_\d{1,2}|h\d{1,2}_\d{1,2}|out|L)$")
+    point: int = Field(default=0, ge=0, le=1000)
+
+
+LiveMessageIn = Annotated[ConfigureIn | ControlIn | SetIn | ProgramIn, Field(discriminator="type")]

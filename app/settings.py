@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # the work one training run, network or gradient check may ask for, in estimated nanoseconds
     max_train_work: PositiveInt = 5_000_000_000
 
+    # live training on the network page (WebSocket /api/network/live), per app process
+    live_sessions: PositiveInt = 8  # sessions training at once
+    live_sessions_per_client: PositiveInt = 2  # of them from one client address
+    live_idle_timeout: PositiveFloat = 300.0  # seconds a paused session may go without a message
+    live_cpu_seconds: PositiveFloat = 300.0  # CPU seconds of training and pictures one session may use
+
     # rendered pages of short links (and first traces) kept in memory, in bytes
     page_cache_bytes: PositiveInt = 32 * 1024 * 1024
 

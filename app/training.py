@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from engine import cross_entropy, mse
-from engine.datasets import make
+from engine.datasets import CLASSIFICATION, DOMAIN, make, split
+from engine.datasets import features as feature_columns
 from engine.gradcheck import gradcheck
 from engine.lang import SourceError, run
 from engine.nn import TensorMLP
@@ -134,13 +136,65 @@ def train_network(
     momentum: float,
     steps: int,
     frames: int = 10,
+    noise: float = 0.0,
+    test_ratio: float = 0.0,
+    features: list[str] | None = None,
+    l2: float = 0.0,
+    batch: int | None = None,
 ) -> dict[str, Any]:
     """A tensor MLP on a generated dataset: its loss curve, accuracy, and the decision boundary (or the
-    fitted curve) after each of `frames` equal stretches of training, to play back as it learned."""
-    x, y = make(dataset, points, seed)
-    classify = dataset != "regression"
+    fitted surface) after each of `frames` equal stretches of training, to play back as it learned.
+
+    Each step is one update on `batch` points (all of them when None), taken in shuffled epochs; L2 is
+    weight decay on the weights; with a test_ratio, that share of the points is held out and scored."""
+    names = features or ["x1", "x2"]
+    raw = make(dataset, points, seed, noise)
+    (x, y), test = split(raw, test_ratio, seed) if test_ratio > 0 else (raw, None)
+    inputs = feature_columns(x, names)
+    classify = dataset in CLASSIFICATION
     outputs = 2 if classify and loss == "cross_entropy" else 1
-    sizes = [x.shape[1], *hidden, outputs]
+    sizes = [inputs.shape[1], *hidden, outputs]
+    _check_network(sizes, points, steps, frames)
+    model = TensorMLP(inputs.shape[1], [*hidden, outputs], activation=activation, rng=np.random.default_rng(seed))
+    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+    batches = _batches(len(inputs), batch or len(inputs), np.random.default_rng([seed, 2]))
+
+    def objective() -> Any:
+        rows = next(batches)
+        out = model(inputs[rows])
+        loss_node = cross_entropy(out, y[rows, 0].astype(int)) if outputs == 2 else mse(out, y[rows])
+        for w in model.weights():  # weight decay: the gradient of l2·½Σw², added as backward() runs
+            w.grad = l2 * w.data if l2 else None
+        return loss_node
+
+    losses: list[float] = []
+    snapshots: list[dict[str, Any]] = []
+    stopped = None
+    with np.errstate(all="ignore"):
+        for stretch in np.array_split(np.arange(steps), min(frames, steps)):
+            history = train(objective, optimizer, len(stretch), record_params=False)
+            losses += history.losses
+            snapshots.append({"step": len(losses), **_picture(model, inputs, y, outputs, classify, names)})
+            if history.stopped:
+                stopped = history.stopped.replace(f"step {len(history.losses) - 1}", f"step {len(losses) - 1}")
+                break
+    result = {
+        "losses": [v if math.isfinite(v) else str(v) for v in losses],
+        "stopped": stopped,
+        "parameters": sum((a + 1) * b for a, b in zip(sizes, sizes[1:])),
+        "points": x.tolist(),
+        "targets": y[:, 0].tolist(),
+        "frames": snapshots,
+        "accuracy": snapshots[-1].get("accuracy"),
+        "programs": network_programs(model, inputs[0], activation, "softmax" if outputs == 2 else "linear", y[0, 0]),
+    }
+    if test is not None and classify:
+        result["test_accuracy"] = _accuracy(model, feature_columns(test[0], names), test[1], outputs)
+    return result
+
+
+def _check_network(sizes: list[int], points: int, steps: int, frames: int) -> None:
+    """Refuse networks over MAX_PARAMETERS, and runs over the work budget."""
     count = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     if count > MAX_PARAMETERS:
         raise SourceError("too-large", f"this network has {count:,} parameters; the limit is {MAX_PARAMETERS:,}", 1, 1)
@@ -154,58 +208,43 @@ def train_network(
         steps * per_step + min(frames, steps) * per_frame,
         "Use fewer steps, points or hidden units.",
     )
-    model = TensorMLP(x.shape[1], [*hidden, outputs], activation=activation, rng=np.random.default_rng(seed))
-    labels = y[:, 0].astype(int)
-
-    def objective() -> Any:
-        out = model(x)
-        return cross_entropy(out, labels) if outputs == 2 else mse(out, y)
-
-    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
-    losses: list[float] = []
-    snapshots: list[dict[str, Any]] = []
-    stopped = None
-    with np.errstate(all="ignore"):
-        for stretch in np.array_split(np.arange(steps), min(frames, steps)):
-            history = train(objective, optimizer, len(stretch), record_params=False)
-            losses += history.losses
-            snapshots.append({"step": len(losses), **_picture(model, x, y, outputs, classify)})
-            if history.stopped:
-                stopped = history.stopped.replace(f"step {len(history.losses) - 1}", f"step {len(losses) - 1}")
-                break
-    return {
-        "losses": [v if math.isfinite(v) else str(v) for v in losses],
-        "stopped": stopped,
-        "parameters": count,
-        "points": x.tolist(),
-        "targets": y[:, 0].tolist(),
-        "frames": snapshots,
-        "accuracy": snapshots[-1].get("accuracy"),
-        "programs": network_programs(model, x[0], activation),
-    }
 
 
-def _picture(model: TensorMLP, x: np.ndarray, y: np.ndarray, outputs: int, classify: bool) -> dict[str, Any]:
-    """What the model does now: accuracy and boundary for classes, the fitted curve for regression."""
-    prediction = model(x).data
-    if not classify:
-        grid = np.linspace(x.min(), x.max(), 100)[:, None]
-        return {"fit": {"x": grid[:, 0].tolist(), "y": np.nan_to_num(model(grid).data[:, 0]).tolist()}}
+def _batches(size: int, batch: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Index batches forever: each epoch a new shuffle (one batch of everything when batch ≥ size)."""
+    while True:
+        order = np.arange(size) if batch >= size else rng.permutation(size)
+        for start in range(0, size, batch):
+            yield order[start : start + batch]
+
+
+def _accuracy(model: TensorMLP, inputs: np.ndarray, y: np.ndarray, outputs: int) -> float:
+    prediction = model(inputs).data
     chosen = prediction.argmax(axis=1) if outputs == 2 else (prediction[:, 0] > 0.5).astype(int)
-    return {"accuracy": float(np.mean(chosen == y[:, 0].astype(int))), "boundary": _boundary(model, x, outputs)}
+    return float(np.mean(chosen == y[:, 0].astype(int)))
 
 
-def network_programs(model: TensorMLP, point: np.ndarray, activation: str) -> dict[str, str]:
+def _picture(
+    model: TensorMLP, inputs: np.ndarray, y: np.ndarray, outputs: int, classify: bool, names: list[str]
+) -> dict[str, Any]:
+    """What the model does now: accuracy (for classes) and its score on a grid over the domain."""
+    picture: dict[str, Any] = {"boundary": _boundary(model, outputs, names)}
+    if classify:
+        picture["accuracy"] = _accuracy(model, inputs, y, outputs)
+    return picture
+
+
+def network_programs(
+    model: TensorMLP, point: np.ndarray, activation: str, head: str = "linear", target: float | None = None
+) -> dict[str, str]:
     """The trained network on one input point, written in the lab's language: as tensor ops (one node per
-    matmul, bias and activation) and as scalar neurons (one line per neuron under a `## layer` heading,
-    so the graph folds by neuron and by layer)."""
+    matmul, bias and activation) and as scalar neurons with every weight and bias a trainable `param`
+    input (one line per neuron under a `## layer` heading, so the graph folds by neuron and by layer)."""
 
     def number(v: float) -> str:
         return f"{v:.4g}"
 
     tensor = [f"x = [[{', '.join(number(v) for v in point)}]]"]
-    scalar = [f"x{i} = {number(v)}" for i, v in enumerate(point)]
-    previous = [f"x{i}" for i in range(len(point))]
     last = len(model.layers) - 1
     for k, layer in enumerate(model.layers, start=1):
         weights, b = layer.W.data, layer.b.data
@@ -214,25 +253,65 @@ def network_programs(model: TensorMLP, point: np.ndarray, activation: str) -> di
         tensor.append(f"b{k} = [{', '.join(number(v) for v in b)}]")
         inner = f"{'x' if k == 1 else f'h{k - 1}'} @ W{k} + b{k}"
         tensor.append(f"h{k} = {inner}" if k - 1 == last else f"h{k} = {activation}({inner})")
+    layers = [(layer.W.data, layer.b.data) for layer in model.layers]
+    scalar = scalar_network(layers, point, activation, head, target)
+    return {"tensor": "\n".join(tensor) + "\n", "scalar": scalar}
+
+
+def scalar_network(
+    layers: list[tuple[np.ndarray, np.ndarray]],
+    point: np.ndarray,
+    activation: str,
+    head: str,
+    target: float | None = None,
+    tour: str | None = None,
+) -> str:
+    """A network as scalar neurons on one point: inputs `x1..xn`; `wL_I_J = param(…)` (layer L, from
+    unit I of the layer below, to unit J) and `bL_J = param(…)`; hidden outputs `hL_J`; the output `out`
+    (or `out1, out2` for a two-logit softmax). With a target, `y = …` and the loss on this point last:
+    head "sigmoid" → binary cross-entropy of out = σ(z); "linear" → squared error; "softmax" → cross-entropy."""
+    lines = [f"# tour: {tour}"] if tour else []
+    lines += [f"x{i} = {_short(v)}" for i, v in enumerate(point, start=1)]
+    if target is not None:
+        lines.append(f"y = {_short(target)}")
+    below = [f"x{i}" for i in range(1, len(point) + 1)]
+    for k, (weights, biases) in enumerate(layers, start=1):
+        output = k == len(layers)
+        lines.append("## output" if output else f"## layer {k}")
         names = []
-        scalar.append(f"## layer {k}" if k - 1 != last else "## output")
         for j in range(weights.shape[1]):
-            terms = " + ".join(f"{number(weights[i, j])}*{previous[i]}" for i in range(weights.shape[0]))
-            body = f"{terms} + {number(b[j])}"
-            name = f"h{k}_{j + 1}" if k - 1 != last else ("out" if weights.shape[1] == 1 else f"out{j + 1}")
-            scalar.append(f"{name} = {body}" if k - 1 == last else f"{name} = {activation}({body})")
+            name = (f"out{j + 1}" if weights.shape[1] > 1 else "out") if output else f"h{k}_{j + 1}"
+            for i in range(weights.shape[0]):
+                lines.append(f"w{k}_{i + 1}_{j + 1} = param({_short(weights[i, j])})")
+            lines.append(f"b{k}_{j + 1} = param({_short(biases[j])})")
+            body = " + ".join(f"w{k}_{i + 1}_{j + 1}*{below[i]}" for i in range(weights.shape[0])) + f" + b{k}_{j + 1}"
+            function = (None if head in ("linear", "softmax") else head) if output else activation
+            lines.append(f"{name} = {body}" if function in (None, "linear") else f"{name} = {function}({body})")
             names.append(name)
-        previous = names
-    return {"tensor": "\n".join(tensor) + "\n", "scalar": "\n".join(scalar) + "\n"}
+        below = names
+    if target is not None:
+        lines += ["## loss", f"L = {LOSS_LINES[head].format(y=int(target) + 1 if head == 'softmax' else 'y')}"]
+    return "\n".join(lines) + "\n"
 
 
-def _boundary(model: TensorMLP, x: np.ndarray, outputs: int) -> dict[str, Any]:
-    """The model's class-1 score on a grid over the data, for a decision-boundary picture."""
-    low, high = x.min(axis=0) - 0.2, x.max(axis=0) + 0.2
-    xs, ys = np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID)
+LOSS_LINES = {
+    "sigmoid": "-(y*log(out) + (1 - y)*log(1 - out))",  # binary cross-entropy of out = σ(z)
+    "linear": "(out - y)**2",  # squared error, as mse takes it on one point
+    "softmax": "log(exp(out1) + exp(out2)) - out{y}",  # −log softmax(out)[y], y the class (1-based below)
+}
+
+
+def _short(v: float) -> str:
+    """Four significant digits: enough to reproduce the network's numbers to ~1e-3, short enough to fit."""
+    return f"{float(v):.4g}"
+
+
+def _boundary(model: TensorMLP, outputs: int, names: list[str]) -> dict[str, Any]:
+    """The model's class-1 score (or regression value) on a GRID × GRID grid over the domain."""
+    xs = ys = np.linspace(*DOMAIN, GRID)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     with np.errstate(all="ignore"):
-        out = model(grid).data
+        out = model(feature_columns(grid, names)).data
     if outputs == 2:  # the probability of class 1
         shifted = np.exp(out - out.max(axis=1, keepdims=True))
         score = shifted[:, 1] / shifted.sum(axis=1)

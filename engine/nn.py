@@ -125,6 +125,11 @@ class Dense(Module):
         bound = 1.0 / np.sqrt(nin)
         self.W = Tensor(rng.uniform(-bound, bound, (nin, nout)), name="W")
         self.b = Tensor(np.zeros(nout), name="b")
+        self.set_activation(activation)
+
+    def set_activation(self, activation: str) -> None:
+        """Change the activation; the weights stay as they are (Playground lets it change mid-run)."""
+        _check_activation(activation)
         self.activation = activation
         self._activate = None if activation == "linear" else getattr(Tensor, activation)
 
@@ -167,6 +172,15 @@ class TensorMLP(Module):
         finally:
             _current_group[0] = outer
         return cast(Tensor, x)  # a layer's output is a Tensor, and there is at least one layer
+
+    def set_activation(self, activation: str) -> None:
+        """Change every hidden layer's activation, keeping the weights; the output layer stays linear."""
+        for layer in self.layers[:-1]:
+            layer.set_activation(activation)
+
+    def weights(self) -> list[Tensor]:
+        """The weight matrices only, layer by layer: what L2 regularisation shrinks (biases are left alone)."""
+        return [layer.W for layer in self.layers]
 
     def parameters(self) -> list[Tensor]:
         """The weights and biases, layer by layer (the same list each call: the layers are fixed)."""

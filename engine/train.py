@@ -107,3 +107,57 @@ def train(
 
 def _plain(data: Any) -> Any:
     return data.tolist() if isinstance(data, np.ndarray) else data
+
+
+def logistic_loss(logits: Tensor, targets: np.ndarray) -> Tensor:
+    """Mean binary cross-entropy of sigmoid(z) against 0/1 labels, −y·log σ(z) − (1−y)·log(1−σ(z)),
+    written as max(z, 0) − z·y + log(1 + e^−|z|): the same number, without overflow for large |z|."""
+    z: Any = logits  # relu, abs, exp and log are methods made from the op registry, unknown to type checkers
+    loss: Tensor = (z.relu() - z * targets + (1 + (-z.abs()).exp()).log()).mean()
+    return loss
+
+
+@dataclass
+class Epoch:
+    """What one pass over the training set did: its updates, its mean mini-batch loss, and why it
+    stopped early (a non-finite loss or gradient), if it did."""
+
+    steps: int
+    loss: float
+    stopped: str | None = None
+
+
+def epoch(
+    loss_fn: Callable[[np.ndarray], Node],
+    optimizer: SGD,
+    size: int,
+    batch: int,
+    rng: np.random.Generator,
+    l2: float = 0.0,
+    weights: Sequence[Node] = (),
+) -> Epoch:
+    """One epoch of mini-batch SGD: shuffle the indices 0..size-1 with `rng`, then one step per batch of
+    `batch` of them (the last may be smaller). `loss_fn(indices)` builds the loss of those points.
+
+    L2 is applied as weight decay on `weights` (not biases): each one's gradient gains l2·w, which is the
+    gradient of the term l2·½·Σw² added to the loss; the loss reported is the data loss alone."""
+    order = rng.permutation(size)
+    losses: list[float] = []
+    for start in range(0, size, max(1, batch)):
+        optimizer.zero_grad()
+        loss = loss_fn(order[start : start + batch])
+        value = float(np.sum(loss.data))
+        if not math.isfinite(value):
+            return Epoch(len(losses), _mean(losses), f"the loss became {value}")
+        loss.backward()
+        for w in weights:
+            w.grad = (w.grad if w.grad is not None else 0.0) + l2 * w.data
+        if not all(np.all(np.isfinite(p.grad)) for p in optimizer.params if p.grad is not None):
+            return Epoch(len(losses), _mean(losses), "a gradient became non-finite")
+        optimizer.step()
+        losses.append(value)
+    return Epoch(len(losses), _mean(losses))
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")

@@ -45,6 +45,11 @@ async def train_network_route(body: NetworkIn, request: Request) -> Response:
         body.momentum,
         body.steps,
         body.frames,
+        body.noise,
+        body.test_ratio,
+        body.features,
+        body.l2,
+        body.batch,
     )
 
 

@@ -30,9 +30,9 @@ def test_the_xor_network_learns_and_reports_accuracy_and_a_boundary(client: Test
     assert len(body["frames"][-1]["boundary"]["score"]) == 40 and len(body["points"]) == 100
 
 
-def test_regression_returns_a_fitted_curve(client: TestClient) -> None:
+def test_regression_returns_a_fitted_surface(client: TestClient) -> None:
     body = client.post("/api/network", json={"dataset": "regression", "steps": 300, "hidden": [16]}).json()
-    assert len(body["frames"][-1]["fit"]["x"]) == 100 and body["losses"][-1] < body["losses"][0]
+    assert len(body["frames"][-1]["boundary"]["score"]) == 40 and body["losses"][-1] < body["losses"][0]
 
 
 def test_a_blow_up_stops_training_and_names_the_node(client: TestClient) -> None:
@@ -133,9 +133,11 @@ def test_the_trained_network_opens_in_the_lab_in_both_views(client: TestClient) 
     body = client.post("/api/network", json={"dataset": "xor", "steps": 50, "hidden": [4, 3]}).json()
     tensor, scalar = run(body["programs"]["tensor"]), run(body["programs"]["scalar"])
     assert tensor.is_tensor and not scalar.is_tensor
-    assert tensor.output.data.item() == pytest.approx(scalar.output.data, abs=1e-3)  # weights printed to 4 digits
+    out = next(node for node in scalar.trace().nodes if node.name == "out")
+    assert tensor.output.data.item() == pytest.approx(out.data, abs=1e-3)  # weights printed to 4 digits
+    assert len(scalar.trainable) == (2 + 1) * 4 + (4 + 1) * 3 + (3 + 1) * 1  # every weight and bias a param
     groups = {node.get("group") for node in scalar.trace().to_dict()["nodes"]}
-    assert {"layer 1/h1_1 (line 4)", "layer 2/h2_3 (line 11)", "output/out (line 13)"} <= groups
+    assert {"layer 1/h1_1 (line 8)", "layer 2/h2_3 (line 39)", "output/out (line 45)", "loss/L (line 47)"} <= groups
 
 
 def test_without_zero_grad_the_engines_own_gradients_pile_up(client: TestClient) -> None:

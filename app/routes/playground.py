@@ -1,0 +1,116 @@
+"""The network page's live training: WebSocket /api/network/live (the protocol is in app/playground.py).
+
+Bounded like the rooms' sockets: a same-origin check, at most BACKPROP_LIVE_SESSIONS sessions per app
+process and BACKPROP_LIVE_SESSIONS_PER_CLIENT per client address (refused with a close reason), a
+message rate and size limit, an idle timeout, and a CPU budget per session. When the page goes, the
+session's player is cancelled; the chunk of training under way (a few tens of ms) is the last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from urllib.parse import urlsplit
+
+import anyio
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from ..playground import Session, error
+from ..settings import SETTINGS
+
+router = APIRouter(tags=["network"])
+RATE, BURST = 20.0, 40.0  # messages a second from one page (a slider being dragged sends a stream)
+SEND_TIMEOUT = 10.0  # seconds a page may take to accept one message before the session ends
+IDLE_CHECK = 5.0  # seconds between checks that a quiet page is not idle too long
+TRY_LATER = 1013  # WebSocket close code: try again later
+
+sessions: Counter[str] = Counter()  # live sessions of this process, by client address
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """Browsers send Origin on WebSockets; another site's page must not drive a session here (and spend
+    this server's CPU on its behalf). Clients that send no Origin (scripts, tests) are not browsers."""
+    origin = websocket.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == websocket.headers.get("host", "")
+
+
+def refusal(client: str) -> str | None:
+    """Why this client may not open another session now, if it may not."""
+    if sessions.total() >= SETTINGS.live_sessions:
+        return "the server is training as many networks as it can: try again in a minute"
+    if sessions[client] >= SETTINGS.live_sessions_per_client:
+        return f"at most {SETTINGS.live_sessions_per_client} live trainings per address: close another tab"
+    return None
+
+
+@router.websocket("/api/network/live")
+async def train_live(websocket: WebSocket) -> None:
+    """Train a small network live: configure, play, pause, step; frames stream back while it learns."""
+    client = websocket.client.host if websocket.client else "unknown"
+    if not same_origin(websocket):
+        await websocket.close(code=1008, reason="cross-origin")  # before accept: the handshake gets a 403
+        return
+    await websocket.accept()
+    reason = refusal(client)
+    if reason is not None:
+        await websocket.send_json(error(reason, "busy"))
+        await websocket.close(code=TRY_LATER, reason=reason[:120])
+        return
+    sessions[client] += 1
+    try:
+        await _serve(websocket)
+    finally:
+        sessions[client] -= 1
+        if sessions[client] <= 0:
+            del sessions[client]
+
+
+async def _serve(websocket: WebSocket) -> None:
+    async def send(text: str) -> None:
+        with anyio.fail_after(SEND_TIMEOUT):
+            await websocket.send_text(text)
+
+    session = Session(send)
+    player = asyncio.create_task(session.player())
+    try:
+        await _listen(websocket, session, player)
+    except (WebSocketDisconnect, TimeoutError, RuntimeError):
+        pass  # gone, stalled, or closed under us: the session ends either way
+    finally:
+        player.cancel()
+        await asyncio.gather(player, return_exceptions=True)
+    if websocket.client_state == WebSocketState.CONNECTED:
+        try:
+            await websocket.close(code=1000, reason="idle: reconnect to train again")
+        except RuntimeError:
+            pass
+
+
+async def _listen(websocket: WebSocket, session: Session, player: asyncio.Task[None]) -> None:
+    """Read messages until the page goes or idles out; a token bucket drops floods."""
+    tokens, last, warned = BURST, time.monotonic(), False
+    while not player.done():
+        message = None
+        with anyio.move_on_after(IDLE_CHECK):  # anyio's scopes, not wait_for: cancelling stays exact
+            message = await websocket.receive()
+        if message is None:
+            if session.idle_for() > SETTINGS.live_idle_timeout:
+                return
+            continue
+        if message["type"] == "websocket.disconnect":
+            return
+        now = time.monotonic()
+        tokens, last = min(BURST, tokens + (now - last) * RATE), now
+        if tokens < 1:
+            if not warned:
+                await session.reply(error("too many messages: some were dropped"))
+            warned = True
+            continue
+        tokens, warned = tokens - 1, False
+        text = message.get("text")
+        if text is None:
+            await session.reply(error("messages are JSON text, not binary"))
+            continue
+        await session.handle(text)
