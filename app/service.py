@@ -18,7 +18,7 @@ from .presets import BY_ID
 from .quiz import withhold
 from .settings import SETTINGS
 from .tours import focus_tour, resolve
-from .view import VisibleGraph, default_folds, group_paths, visible_graph
+from .view import VisibleGraph, default_folds, folds_around, group_paths, visible_graph
 
 
 def build_trace(
@@ -32,7 +32,11 @@ def build_trace(
         document = recorded.to_dict()
         console = program.console(recorded)
     tour = resolve(preset, document) if preset in BY_ID and BY_ID[preset].source == source else []
-    tour = tour or focus_tour(source, document)
+    if not tour:
+        tour = focus_tour(source, document)
+        nodes = document["nodes"]
+        if tour and folded is None and default_folds(nodes, SETTINGS.fold_threshold):  # keep the focus in view
+            folded = folds_around(nodes, tour[0]["node"])
     return {"source": source, **describe(document, folded, program.trainable, layout), "tour": tour, "console": console}
 
 

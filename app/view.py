@@ -60,6 +60,21 @@ def default_folds(nodes: list[dict[str, Any]], threshold: int) -> list[str]:
     return [p for p in paths if "/" not in p]
 
 
+def folds_around(nodes: list[dict[str, Any]], focus: int) -> list[str]:
+    """Groups to fold so that node `focus` and the nodes that use it are in view, each in its own box:
+    the groups holding them stay open, and every other group folds as high up as it can."""
+    users = [node for node in nodes if focus in node["inputs"]]
+    keep: set[str] = set()
+    for node in [nodes[focus], *users]:
+        parts = node.get("group", "").split("/") if node.get("group") else []
+        keep.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
+    return [path for path in group_paths(nodes) if path not in keep and _parent(path) in keep | {""}]
+
+
+def _parent(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
 def _owner(group: str | None, folded: set[str]) -> str | None:
     """The outermost folded group that contains `group`, if any."""
     if not group:

@@ -12,7 +12,7 @@ const STRIP = 34;  // px reserved above the graph for an edge label that has no 
 const MARGIN = 12;
 const LABEL_FONT = 15;  // the edge label's monospace font: 0.6 em a character
 const SMALL_TENSOR = 16;  // tensors up to this many numbers show them; larger ones show heat-maps
-const FAR = 7;  // below this many screen pixels, a number is not drawn: the box shows its magnitude
+export const FAR = 7;  // below this many screen pixels, a number is not drawn: the box shows its magnitude
 
 function el(name, attributes = {}, parent = null) {
   const node = document.createElementNS(SVG, name);

@@ -4,7 +4,7 @@ import katex from "../vendor/katex/katex.mjs";
 import Panzoom from "../vendor/panzoom/panzoom.es.js";
 import { fetchStep, fetchTrace } from "./api.js";
 import { drawInputs, paintLines, spanText, syncInputs, writeLiterals } from "./editor.js";
-import { GraphView } from "./graph.js";
+import { FAR, GraphView } from "./graph.js";
 import { createInspector } from "./inspector.js";
 import { sharingActions } from "./sharing.js";
 import { decode, encode, notice } from "./state.js";
@@ -19,6 +19,7 @@ const $ = (id) => document.getElementById(id);
 const SPEEDS = { "0.25": 3200, "0.5": 1600, "1": 800, "2": 400, "4": 200, "16": 50 };
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 const NUMBERS = "text.value, text.grad";  // every number the graph draws (cells and ranges too)
+const MAX_ZOOM = 8;  // the zoom's usual limit, raised for a graph whose numbers need more to read
 const READABLE = 12.5;  // px: the smallest number a phone shows when a graph opens
 const narrow = matchMedia("(max-width: 900px)");  // phones and tablets (lab.css): the graph need not fit at once
 
@@ -38,7 +39,8 @@ let panzoom;
 const trainer = createTrainer({ $, state, runProgram, go, stop, play });
 const live = createLive({ $, state, setStatus: (text) => setStatus(text), shareableQuery: () => shareableQuery(),
   show: (response, next) => showRoomResponse(response, next), stop, go });
-const classroom = createClassroom({ $, state, go: (position) => { stop(); go(position); }, refresh: () => showFrame() });
+const classroom = createClassroom({ $, state, go: (position) => { stop(); zoomToRead(); go(position); },
+  refresh: () => showFrame() });
 const inspector = createInspector($("inspector"), (index) => fetchStep(state.response.source, state.values, index));
 let timer = null;
 let pending = null;
@@ -342,10 +344,31 @@ function fitGraph() {
   state.view = null;
   const fit = fitScale();
   const smallest = smallestNumber();
-  if (fit && smallest && fit * smallest < READABLE && narrow.matches) {
-    panzoom.zoom(READABLE / smallest / fit, { animate: false });  // showFrame then brings the active node in
+  // a phone zooms in until numbers read; a wide screen too, when the whole graph would hide its numbers
+  // (a network opened from the network page): showFrame then brings the active node in
+  const hidden = fit * 17 < FAR;
+  if (fit && smallest && fit * smallest < READABLE && (narrow.matches || hidden)) {
+    allowZoom(READABLE / smallest / fit);
+    panzoom.zoom(READABLE / smallest / fit, { animate: false });
   }
   updateScale();
+}
+
+/** Let the zoom reach `scale` and twice that (a large graph's numbers may need more than the usual 8×). */
+function allowZoom(scale) {
+  panzoom.setOptions({ maxScale: Math.max(MAX_ZOOM, 2 * scale) });
+}
+
+/** A tour stop is where the teacher points: zoom in until its numbers read (showFrame then brings its
+ * node into view). */
+function zoomToRead() {
+  const fit = fitScale();
+  const smallest = smallestNumber();
+  if (fit && smallest && fit * panzoom.getScale() * smallest < READABLE) {
+    allowZoom(READABLE / smallest / fit);
+    panzoom.zoom(READABLE / smallest / fit, { animate: false });
+    updateScale();
+  }
 }
 
 /** The font size, in layout units, of the smallest kind of number this graph draws. */
@@ -496,7 +519,7 @@ function wire() {
     onSelect: (id) => { state.selected = id; showFrame(); },
     onUnfold: (group) => { state.folded = (state.folded ?? []).filter((g) => g !== group && !g.startsWith(`${group}/`)); runProgram({ keepPosition: true }); },
   });
-  panzoom = Panzoom($("stage"), { maxScale: 8, minScale: 0.2, canvas: true });
+  panzoom = Panzoom($("stage"), { maxScale: MAX_ZOOM, minScale: 0.2, canvas: true });
   $("viewport").addEventListener("wheel", (event) => { event.preventDefault(); panzoom.zoomWithWheel(event); }, { passive: false });
   // Clicking the graph takes the keyboard focus from the editor or a slider, so ← → step again.
   $("viewport").addEventListener("pointerdown", () => $("viewport").focus({ preventScroll: true }));

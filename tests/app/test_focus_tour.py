@@ -46,3 +46,18 @@ def test_an_unknown_or_missing_target_gives_no_tour_and_a_preset_keeps_its_own()
     tour = build_trace("# tour: x\n" + preset.source, {}, None, preset.id)["tour"]
     assert tour[0]["title"] == "∂f/∂x"  # the program is no longer the preset's: the focus line rules
     assert build_trace(preset.source, {}, None, preset.id)["tour"][0]["title"] == "The add gate"
+
+
+def test_a_large_program_keeps_its_focus_and_the_nodes_using_it_out_of_folds() -> None:
+    weights = "\n".join(f"w{k} = param(0.{k + 1})" for k in range(12))
+    neurons = "\n".join(f"h{j} = tanh({' + '.join(f'w{k}*x' for k in range(12))} + {j})" for j in range(12))
+    loss = " + ".join(f"h{j}" for j in range(12))
+    source = f"# tour: w5\nx = 0.5\n## weights\n{weights}\n## neurons\n{neurons}\n## loss\nL = ({loss}) ** 2\n"
+    response = build_trace(source, {}, None)
+    trace, view = response["trace"], response["view"]
+    assert view["folded"], "the program is large enough to fold"
+    target = response["tour"][0]["node"]
+    users = [node["id"] for node in trace["nodes"] if target in node["inputs"]]
+    shown = {item["node"] for item in view["items"].values() if "node" in item}
+    assert target in shown and set(users) <= shown
+    assert "loss" in view["folded"]
