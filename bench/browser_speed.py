@@ -1,4 +1,5 @@
-"""Browser benchmarks in Debian's Chromium: animation frame times with 500 nodes, slider round trips."""
+"""Browser benchmarks in Debian's Chromium: animation frame times with 500 nodes, slider round trips (the
+network page's live frames are bench/network_fps.py's)."""
 
 from __future__ import annotations
 
@@ -44,22 +45,6 @@ SLIDER_PROBE = """async ([value]) => {
 }"""
 
 
-# Redraws the network page's boundary and loss curve for every training frame; returns each frame's time.
-REDRAW_PROBE = """async () => {
-  const slider = document.getElementById("frame");
-  const times = [];
-  for (let k = 0; k <= Number(slider.max); k += 1) {
-    const start = performance.now();
-    slider.value = String(k);
-    slider.dispatchEvent(new Event("input"));
-    await new Promise(requestAnimationFrame);
-    times.push(performance.now() - start);
-  }
-  return times;
-}"""
-REDRAW_GOAL_MS = 50.0
-
-
 def big_program() -> str:
     # Local constants, not shared leaves: a leaf used by every line would draw edges across the whole
     # graph, and dot's running time grows with the square of such long edges.
@@ -89,13 +74,8 @@ def measure(url: str) -> dict[str, Any]:
         page.wait_for_selector("#graph .node")
         page.evaluate(SLIDER_PROBE, [0.5])  # warm the layout cache
         slider = [page.evaluate(SLIDER_PROBE, [1.0 + k / 8]) for k in range(40)]
-        page.goto(f"{url}/network?dataset=spiral&points=400&steps=400&hidden=32,32")  # within the work budget
-        page.wait_for_function(
-            "() => (document.querySelector('#accuracy').textContent || '').startsWith('Step 400')", timeout=60000
-        )
-        redraws = page.evaluate(REDRAW_PROBE) + page.evaluate(REDRAW_PROBE)
         browser.close()
-    return {"nodes": nodes, "gaps": gaps, "slider": slider, "redraws": redraws}
+    return {"nodes": nodes, "gaps": gaps, "slider": slider}
 
 
 def run() -> list[Table]:
@@ -129,17 +109,6 @@ def run() -> list[Table]:
             f"{slider_p95:.1f} ms",
             f"p95 < {SLIDER_GOAL_MS:g} ms",
             verdict(slider_p95 < SLIDER_GOAL_MS),
-        ]
-    )
-    redraws = result["redraws"]
-    table.rows.append(
-        [
-            "network page: boundary (40×40) and loss curve, spiral, 400 points",
-            "frame → painted",
-            f"{statistics.median(redraws):.1f} ms",
-            f"max {max(redraws):.1f} ms",
-            f"every frame < {REDRAW_GOAL_MS:g} ms",
-            verdict(max(redraws) < REDRAW_GOAL_MS),
         ]
     )
     table.notes.append(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.models import NetworkIn
+from app.models import LiveSettingsIn
 from app.presets import PRESETS
 from app.urlstate import SERVER_FIELDS, TABLE, decode, read_state
 
@@ -58,10 +58,18 @@ def test_a_link_with_its_own_program_has_no_preset_and_embed_mode_is_the_routes_
     assert (state.source, state.preset, state.mode) == ("x = 2", None, "embed")
 
 
-def test_the_network_pages_link_accepts_exactly_what_the_api_accepts() -> None:
-    properties = NetworkIn.model_json_schema()["properties"]
-    for entry in TABLE["pages"]["network"]:
+PAGE_ONLY = {"show_test", "epoch"}  # the page's own: what it draws, and the epoch a link trains to
+
+
+def test_the_network_pages_link_accepts_exactly_what_the_live_api_accepts() -> None:
+    properties = LiveSettingsIn.model_json_schema()["properties"]
+    entries = [entry for entry in TABLE["pages"]["network"] if entry["key"] not in PAGE_ONLY]
+    assert {entry["key"] for entry in entries} == set(properties)
+    for entry in entries:
         schema = properties[entry["key"]]
+        assert entry["default"] == schema["default"], entry["key"]
+        if entry["type"] == "list":  # features: the table reads names; the API checks each against its choices
+            continue
         bounds = schema.get("items", schema)
         lowest = 0 if entry["type"] in ("count", "counts") else None  # a count has no sign
         table = (
