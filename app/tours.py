@@ -108,8 +108,8 @@ TOURS: dict[str, list[T]] = {
 }
 
 
-# `# tour: w2_3_1` on a line of its own: the tour's first stop is that node's gradient (the network page
-# writes it above the program it opens, for the weight or neuron that was clicked)
+# `# tour: w2_3_1` on a line of its own (the first that says so counts): the tour's first stop is that
+# node's gradient (the network page writes it above the program it opens, for what was clicked)
 FOCUS = re.compile(r"^#\s*tour:\s*([A-Za-z_][A-Za-z0-9_]{0,31})\s*$", re.MULTILINE)
 
 
@@ -123,8 +123,8 @@ def focus_tour(source: str, document: dict[str, Any]) -> list[dict[str, Any]]:
     target = next((node for node in reversed(nodes) if node.get("name") == name), None)
     steps = document["steps"]
     into = [k for k, step in enumerate(steps, 1) if step.get("input") == (target or {}).get("id", -1)]
-    if target is None or not into or target.get("grad") is None:
-        return []
+    if target is None or not into or not isinstance(target.get("grad"), (int, float)):
+        return []  # no such node, no gradient, or a tensor's (its stops would name no single number)
     output = nodes[document["output"]].get("label", "the output")
     grad = display_number(target["grad"])
     step = f"({grad})" if grad.startswith("−") else grad
@@ -135,7 +135,7 @@ def focus_tour(source: str, document: dict[str, Any]) -> list[dict[str, Any]]:
         else f"∂{output}/∂{name} = {grad}: every weight into {name} gets its gradient through this one."
     )
     if len(into) > 1:
-        note += f" {name} feeds {len(into)} nodes: this is the sum of their {len(into)} contributions."
+        note += f" {name} is used {len(into)} times: this is the sum of {len(into)} contributions."
     return [
         {"position": into[-1], "node": target["id"], "title": f"∂{output}/∂{name}", "note": note},
         {"position": len(steps), "node": document["output"], "title": "Every gradient", "note": _end_note(output)},

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..encoding import format_number
 from ..functions import call as call_op
-from ..node import Node
+from ..node import Node, topological_order
 from ..ops import OPS, Op
 from ..scalar import Value
 from ..tensor import Tensor
@@ -82,6 +82,7 @@ class Builder:
         self.leaf_labels: dict[int, str] = {}  # statement index → the label a later line gives its input
         self.backward_of: Node | None = None  # o, once o.backward() has run: the output
         self.prints: list[Print] = []  # what print(...) shows, and notes on lines that change nothing
+        self.reached: set[int] | None = None  # ids of the nodes backward() reaches, once it has run
 
     def run(self, statements: list[Statement]) -> Node:
         self.leaf_labels = leaf_labels(statements, self.limits)
@@ -337,10 +338,23 @@ class Builder:
         node = self.name(expr)
         if attribute == "label" and spec:
             raise _error("bad-format", "a label is text: it takes no number format", expr.span)
-        check_spec(spec, np.shape(node.data) if attribute != "label" else (), expr.span)
+        check_spec(
+            spec, np.shape(node.data) if attribute != "label" else (), expr.span, self.grad_is_int(node, attribute)
+        )
         if attribute is None and spec:
             raise _error("bad-format", "format a number: x.data or x.grad, as in {x.data:.4f}", expr.span)
         return Field(node, attribute, spec)
+
+    def grad_is_int(self, node: Node, attribute: str | None) -> bool:
+        """Whether micrograd would print this .grad as an int: 0 before backward() and for a value it does
+        not reach, 1 for the value it starts from; a gradient it computes is a float."""
+        if attribute != "grad":
+            return False
+        if self.backward_of is None or node is self.backward_of:
+            return True
+        if self.reached is None:
+            self.reached = {id(member) for member in topological_order(self.backward_of)}
+        return id(node) not in self.reached
 
     def method(self, expr: Expr) -> Expr:
         """x.tanh() is tanh(x): every function of the language is also a method of a value."""

@@ -43,8 +43,9 @@ class Print:
     note: bool = False
 
 
-def check_spec(spec: str, shape: tuple[int, ...], span: Span) -> None:
-    """Refuse a format spec that is not a float's, or that asks for a huge width or precision."""
+def check_spec(spec: str, shape: tuple[int, ...], span: Span, integer: bool = False) -> None:
+    """Refuse a format spec that is not a float's, or that asks for a huge width or precision; `integer`:
+    the number printed is micrograd's int 0 or 1 (a .grad before backward(), or not computed by it)."""
     match = SPEC.fullmatch(spec)
     if match is None:
         raise SourceError(
@@ -65,6 +66,16 @@ def check_spec(spec: str, shape: tuple[int, ...], span: Span) -> None:
     except ValueError:
         raise SourceError(
             "bad-format", f"'{spec}' is not a number format Python accepts", span.line, span.column
+        ) from None
+    try:
+        format(0, spec) if integer else None
+    except ValueError:
+        raise SourceError(
+            "bad-format",
+            f"this .grad is micrograd's integer 0 or 1 here (before backward(), or a value backward() does not "
+            f"compute), and Python cannot format an integer with '{spec}': write one such as .4f",
+            span.line,
+            span.column,
         ) from None
     if spec and shape:
         raise SourceError(
@@ -108,13 +119,16 @@ def _show(field: Field, entry: Print, trace: Trace, index: dict[int, int]) -> st
 
 
 def _grad(node: Node, entry: Print, trace: Trace, index: dict[int, int]) -> Any:
-    """The gradient print sees: micrograd's int 0 before backward(), and 0.0 after it for values the
-    output does not depend on."""
-    if not entry.after_backward:
-        return 0 if np.ndim(node.data) == 0 else np.zeros_like(node.data)
-    position = index.get(id(node))
+    """The gradient print sees, as micrograd prints it: the int 0 before backward() and for a value it
+    does not reach, the int 1 for the value it starts from, else the float it computed."""
+    scalar = np.ndim(node.data) == 0
+    position = index.get(id(node)) if entry.after_backward else None
+    if position == len(trace.nodes) - 1 and scalar:  # backward() starts here, with micrograd's int 1
+        return 1
     grad = trace.grads[position] if position is not None else None
-    return np.zeros_like(node.data) if grad is None else grad
+    if grad is None:
+        return 0 if scalar else np.zeros_like(node.data)
+    return grad
 
 
 def _number(data: Any, spec: str) -> str:

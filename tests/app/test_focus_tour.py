@@ -36,11 +36,13 @@ def test_the_first_stop_is_the_step_that_completes_the_targets_gradient(target: 
 
 def test_a_weight_used_twice_says_its_gradient_sums_two_contributions() -> None:
     tour = build_trace(NETWORK.format(target="w1_1_1"), {}, None)["tour"]
-    assert "sum of their 2 contributions" in tour[0]["note"]
+    assert "used 2 times: this is the sum of 2 contributions" in tour[0]["note"]
 
 
 def test_an_unknown_or_missing_target_gives_no_tour_and_a_preset_keeps_its_own() -> None:
     assert build_trace(NETWORK.format(target="nowhere"), {}, None)["tour"] == []
+    tensor = "# tour: W\nW = param([[1, 2], [3, 4]])\nx = [1, -1]\nL = sum(tanh(W @ x))\n"
+    assert build_trace(tensor, {}, None)["tour"] == []  # a tensor's gradient is no single number
     assert build_trace(NETWORK.replace("# tour: {target}\n", ""), {}, None)["tour"] == []
     preset = BY_ID["cs231n"]
     tour = build_trace("# tour: x\n" + preset.source, {}, None, preset.id)["tour"]

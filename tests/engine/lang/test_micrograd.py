@@ -74,7 +74,12 @@ def test_a_label_names_the_input_so_a_value_given_by_that_name_reaches_it() -> N
 
 def test_a_grad_printed_before_backward_is_micrograds_zero() -> None:
     source = "a = Value(3.0)\nb = a * a\nprint(a.grad, f'{a.grad:.2f}')\nb.backward()\nprint(a.grad, b)"
-    assert console(source) == ["0 0.00", "6.0 Value(data=9.0, grad=1.0)"]
+    assert console(source) == ["0 0.00", "6.0 Value(data=9.0, grad=1)"]
+
+
+def test_grads_print_as_micrograd_keeps_them_ints_where_backward_computes_nothing() -> None:
+    source = "a = Value(3.0)\nb = a * a\nc = a + 1\nb.backward()\nprint(b.grad, a.grad, c.grad)"
+    assert console(source) == ["1 6.0 0"]  # the start is the int 1, an unreached value keeps the int 0
 
 
 def test_without_backward_every_grad_prints_zero_and_the_last_line_is_the_output() -> None:
@@ -151,6 +156,8 @@ HOSTILE = [
     ("x = Value(1.0)\nprint(x.data + 1)", "syntax", 2, 7),
     ("x = Value(1.0)\nprint(f'{x.data:>1000000}')", "bad-format", 2, 10),
     ("x = Value(1.0)\nprint(f'{x.data:.999f}')", "bad-format", 2, 10),
+    ("x = Value(1.0)\ny = x * 2\nprint(f'{x.grad:.4}')\ny.backward()", "bad-format", 3, 10),
+    ("x = Value(1.0)\ny = x * 2\ny.backward()\nprint(f'{y.grad:#.3}')", "bad-format", 4, 10),
     ("x = Value(1.0)\nprint(f'{x.data:{x}}')", "syntax", 2, 17),
     ("x = Value(1.0)\nprint(f'{x.data!r}')", "syntax", 2, 16),
     ("x = Value(1.0)\nprint(f'{x.data')", "syntax", 2, 9),
