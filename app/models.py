@@ -308,6 +308,7 @@ class ConfigureIn(BaseModel):
 class ControlIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     type: Literal["play", "pause", "step", "reset"]
+    epochs: int = Field(default=1, ge=1, le=1000, description="a step's epochs (a link replays its run in a few)")
 
 
 class SetIn(BaseModel):

@@ -6,10 +6,11 @@ client → server
     features [x1,x2,x1sq,x2sq,x1x2,sin1,sin2], hidden ≤ 6 layers of ≤ 8, activation, lr 0–10, l2 0–1,
     batch}}  (fields left out take Playground's defaults) → "data", then one "frame"; paused.
   {"type":"play"} · {"type":"pause"} (answered by one frame with playing false, the last until play,
-    step, reset or configure) · {"type":"step"} (one epoch, then a frame) · {"type":"reset"} (weights
-    from the seed, epoch 0, paused, a frame) · {"type":"set","settings":{lr?, l2?, batch?, activation?}}
-    (from the next step on, weights kept; no reply) · {"type":"program","target":"w2_3_1"|"b2_3"|"h2_3"|
-    "out"|"L","point":k} → {"type":"program","source","target"}.
+    step, reset or configure) · {"type":"step","epochs"?} (one epoch, or up to 1,000, then a frame) ·
+    {"type":"reset"} (weights from the seed, epoch 0, paused, a frame) ·
+    {"type":"set","settings":{lr?, l2?, batch?, activation?}} (from the next step on, weights kept; no reply)
+    · {"type":"program","target":"w2_3_1"|"b2_3"|"h2_3"|"out"|"L","point":k} → {"type":"program","source",
+    "target"}.
 server → client
   {"type":"data","train":[[x1,x2,label],…],"test":[…],"domain":[-6,6],"features":[…],"layers":[sizes]}
   {"type":"frame","epoch","step","train_loss","test_loss","train_accuracy"?,"test_accuracy"?,
@@ -52,6 +53,7 @@ NEURON = 20  # each neuron's picture is NEURON × NEURON
 FRAMES_PER_SECOND = 30  # at most: what a browser draws smoothly without being flooded
 EPOCHS_PER_FRAME = 2  # while playing: Playground's pace of ~60 epochs a second, when there is time for it
 TRAIN_BUDGET = 0.015  # seconds of training per frame before a second epoch is skipped
+STEP_CHUNK = 20  # epochs of a many-epoch step trained in one go between budget checks
 MAX_MESSAGE = 16 * 1024  # bytes of one client message
 MESSAGES = TypeAdapter(LiveMessageIn)
 
@@ -261,6 +263,9 @@ class Session:
         if message.type in ("play", "step") and self.over_budget():
             await self.reply(self.budget_error())
             return
+        if message.type in ("play", "step") and trainer.run.stopped:  # a blown-up run trains no further
+            await self.reply(error(trainer.run.stopped, "stopped"))
+            return
         if message.type == "play":
             self.playing = True
             self.wake.set()
@@ -270,8 +275,19 @@ class Session:
             if message.type == "reset":
                 await self.compute(trainer.run.reset)
             elif message.type == "step":
-                await self.compute(lambda: trainer.advance(1, 0.0))
+                await self.steps(trainer, message.epochs)
+                if trainer.run.stopped:
+                    await self.reply(error(trainer.run.stopped, "stopped"))
             await self.send_frame(trainer)
+
+    async def steps(self, trainer: Trainer, epochs: int) -> None:
+        """`epochs` epochs (a link's run is replayed in a few messages, not one per epoch), a chunk at a
+        time, each counted against the budget; stops early at the budget or a blow-up."""
+        left = epochs
+        while left > 0 and not self.over_budget() and not trainer.run.stopped:
+            chunk = min(left, STEP_CHUNK)
+            await self.compute(partial(trainer.advance, chunk, math.inf))
+            left -= chunk
 
     async def change(self, trainer: Trainer, message: SetIn) -> None:
         changes = {key: value for key, value in message.settings.model_dump().items() if value is not None}
@@ -282,7 +298,7 @@ class Session:
         """A frame of the run as it is; a run that blew up pauses, and the page is told why."""
         if trainer.run.stopped and self.playing:
             self.playing = False
-            await self.reply(error(trainer.run.stopped))
+            await self.reply(error(trainer.run.stopped, "stopped"))
         await self.reply(await self.compute(lambda: trainer.frame(self.playing)))
 
     def over_budget(self) -> bool:

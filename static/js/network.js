@@ -134,7 +134,10 @@ function received(message) {
   if (message.type === "data") showData(message);
   else if (message.type === "frame") receivedFrame(message);
   else if (message.type === "program") openInLab(message);
-  else if (message.type === "error") setStatus(`The trainer says: ${message.message}${message.where ? ` (${message.where})` : ""}`);
+  else if (message.type === "error") {
+    if (["stopped", "budget"].includes(message.where)) state.target = 0;  // a link's replay can go no further
+    setStatus(`The trainer says: ${message.message}${message.where ? ` (${message.where})` : ""}`);
+  }
 }
 
 function showData(message) {
@@ -161,12 +164,18 @@ function receivedFrame(frame) {
   state.frame = frame;
   if (frame.playing !== state.playing && !state.target) showPlaying(frame.playing);
   if (state.target) {
-    if (frame.epoch < state.target) live.send({ type: "step" });  // reproducing a link's run, one epoch at a time
+    // reproducing a link's run: about 50 steps of many epochs each, so the loss chart has its shape
+    if (frame.epoch < state.target) live.send({ type: "step", epochs: replayEpochs(frame.epoch, state.target) });
     else { state.target = 0; if (state.playing) live.send({ type: "play" }); }
   }
   if (!state.pending) requestAnimationFrame(() => { drawFrame(state.pending); state.pending = null; });
   state.pending = frame;
   writeUrl(!frame.playing);
+}
+
+/** How many epochs the next step of a link's replay trains: a fiftieth of the way, at most what is left. */
+function replayEpochs(epoch, target) {
+  return Math.max(1, Math.min(target - epoch, Math.ceil(target / 50), 1000));
 }
 
 function lossText(value) {
@@ -291,7 +300,9 @@ function start() {
   live = connectLive({
     onMessage: received,
     onOpen: () => { setStatus("Connected"); if (state.frame) state.target = state.frame.epoch; configure(); },
-    onClose: () => setStatus("The trainer is unreachable; trying again…"),
+    onClose: ({ reason, resting }) => setStatus(resting
+      ? `The trainer closed this session (${reason || "closed"}); press Play or Step to start again.`
+      : "The trainer is unreachable; trying again…"),
   });
   window.addEventListener("resize", () => { drawPlane(); if (state.frame) drawLoss(); });
 }
