@@ -32,6 +32,7 @@ import asyncio
 import base64
 import json
 import math
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -56,6 +57,9 @@ TRAIN_BUDGET = 0.015  # seconds of training per frame before a second epoch is s
 STEP_CHUNK = 20  # epochs of a many-epoch step trained in one go between budget checks
 MAX_MESSAGE = 16 * 1024  # bytes of one client message
 MESSAGES = TypeAdapter(LiveMessageIn)
+# one session's work in a thread at a time in this process: training holds the GIL in small numpy steps,
+# and a second thread would take the event loop's share (more workers serve more sessions)
+TRAINING = threading.Lock()
 
 
 def _grid(size: int) -> np.ndarray:
@@ -78,10 +82,11 @@ def _number(v: float) -> float | None:
 
 
 def _rounded(array: np.ndarray) -> Any:
-    """Four significant digits: the picture needs no more, and the frame stays small."""
-    return (
-        [[float(f"{v:.4g}") for v in row] for row in array] if array.ndim == 2 else [float(f"{v:.4g}") for v in array]
-    )
+    """Four significant digits: the picture needs no more, and the frame stays small; a number that is
+    not finite (a weight that overflowed) is null, so the frame stays strict JSON."""
+    if array.ndim == 2:
+        return [_rounded(row) for row in array]
+    return [float(f"{v:.4g}") if math.isfinite(v) else None for v in array]
 
 
 class Trainer:
@@ -190,29 +195,31 @@ class Session:
     and never overlaps a message's work; a frame is sent before the lock is let go, so frames leave in
     order and no faster than the socket takes them."""
 
-    def __init__(self, send: Send, cpu_seconds: float = SETTINGS.live_cpu_seconds) -> None:
+    def __init__(self, send: Send, cpu_seconds: float = SETTINGS.live_cpu_seconds, cpu: float = 0.0) -> None:
         self.send = send
         self.trainer: Trainer | None = None
         self.playing = False
         self.wake = asyncio.Event()
         self.lock = asyncio.Lock()
-        self.cpu, self.cpu_seconds = 0.0, cpu_seconds
+        # `cpu` starts at what the client's address has already used (a reload does not refill it)
+        self.cpu, self.cpu_at_start, self.cpu_seconds = cpu, cpu, cpu_seconds
         self.last_active = time.monotonic()
 
     async def compute(self, work: Callable[[], Any]) -> Any:
         """Run `work` in a thread, counting the CPU time it takes against the session's budget."""
 
         def counted() -> tuple[Any, float]:
-            started = time.thread_time()
-            result = work()
-            return result, time.thread_time() - started
+            with TRAINING:
+                started = time.thread_time()
+                result = work()
+                return result, time.thread_time() - started
 
         result, cpu = await asyncio.to_thread(counted)
         self.cpu += cpu
         return result
 
     async def reply(self, message: dict[str, Any]) -> None:
-        await self.send(json.dumps(message, separators=(",", ":")))
+        await self.send(json.dumps(message, separators=(",", ":"), allow_nan=False))
 
     async def handle(self, text: str) -> None:
         """Apply one client message; whatever is wrong with it is answered with an error message."""
@@ -227,6 +234,9 @@ class Session:
                 await self.reply(error('messages are JSON objects such as {"type": "play"}'))
             else:
                 await self.reply(error(*_where(problem)))
+            return
+        if message.type in ("configure", "program", "reset") and self.over_budget():
+            await self.reply(self.budget_error())
             return
         if message.type == "configure":
             await self.configure(
@@ -306,7 +316,8 @@ class Session:
 
     def budget_error(self) -> dict[str, Any]:
         return error(
-            f"this session has used its {self.cpu_seconds:g} s of computing: reload the page to train again",
+            f"this address has used its {self.cpu_seconds:g} s of computing for the hour: it comes back "
+            "minute by minute",
             "budget",
         )
 

@@ -24,6 +24,7 @@ except ImportError:  # httptools comes with uvicorn[standard]; without it uvicor
     HttpToolsProtocol = None
 
 KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this (uvicorn's timeout_keep_alive)
+WS_MAX_BYTES = 64 * 1024  # a WebSocket message: a room's state or a live-training message is far smaller
 LINGER_SECONDS = 2.0  # after a 431, read and drop what the client still sends, so it can read the answer
 
 
@@ -252,6 +253,7 @@ def options(host: str, port: int, workers: int) -> dict[str, Any]:
         "limit_concurrency": chosen.max_connections,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "h11_max_incomplete_event_size": chosen.max_header_bytes,
+        "ws_max_size": WS_MAX_BYTES,  # a WebSocket message larger than this closes the socket before it is read
     }
 
 

@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     live_sessions: PositiveInt = 8  # sessions training at once
     live_sessions_per_client: PositiveInt = 2  # of them from one client address
     live_idle_timeout: PositiveFloat = 300.0  # seconds a paused session may go without a message
-    live_cpu_seconds: PositiveFloat = 300.0  # CPU seconds of training and pictures one session may use
+    live_cpu_seconds: PositiveFloat = 300.0  # CPU seconds of training and pictures one address may use an hour
+    live_lifetime: PositiveFloat = 3600.0  # seconds one session lasts, however busy (then the page reconnects)
 
     # rendered pages of short links (and first traces) kept in memory, in bytes
     page_cache_bytes: PositiveInt = 32 * 1024 * 1024

@@ -2,8 +2,9 @@
 
 Bounded like the rooms' sockets: a same-origin check, at most BACKPROP_LIVE_SESSIONS sessions per app
 process and BACKPROP_LIVE_SESSIONS_PER_CLIENT per client address (refused with a close reason), a
-message rate and size limit, an idle timeout, and a CPU budget per session. When the page goes, the
-session's player is cancelled; the chunk of training under way (a few tens of ms) is the last.
+message rate and size limit, an idle timeout, a lifetime, and a CPU budget per client address that a
+reload does not reset (it refills over an hour). When the page goes, the session's player is cancelled;
+the chunk of training under way (a few tens of ms) is the last.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ IDLE_CHECK = 5.0  # seconds between checks that a quiet page is not idle too lon
 TRY_LATER = 1013  # WebSocket close code: try again later
 
 sessions: Counter[str] = Counter()  # live sessions of this process, by client address
+spent: dict[str, tuple[float, float]] = {}  # client address → (CPU seconds used, when), for the hourly budget
+REFILL = 3600.0  # seconds in which a spent budget comes back in full
+
+
+def used(client: str) -> float:
+    """The CPU seconds this address has used and not yet got back (the budget refills over an hour)."""
+    seconds, when = spent.get(client, (0.0, time.monotonic()))
+    return max(0.0, seconds - (time.monotonic() - when) * SETTINGS.live_cpu_seconds / REFILL)
 
 
 def same_origin(websocket: WebSocket) -> bool:
@@ -59,48 +68,57 @@ async def train_live(websocket: WebSocket) -> None:
         await websocket.close(code=TRY_LATER, reason=reason[:120])
         return
     sessions[client] += 1
+    session = Session(lambda text: _send(websocket, text), cpu=used(client))
     try:
-        await _serve(websocket)
+        await _serve(websocket, session)
     finally:
+        spent[client] = (used(client) + session.cpu - session.cpu_at_start, time.monotonic())
         sessions[client] -= 1
         if sessions[client] <= 0:
             del sessions[client]
+        for address in [address for address in spent if used(address) == 0 and address not in sessions]:
+            del spent[address]  # the table holds only addresses still paying back
 
 
-async def _serve(websocket: WebSocket) -> None:
-    async def send(text: str) -> None:
-        with anyio.fail_after(SEND_TIMEOUT):
-            await websocket.send_text(text)
+async def _send(websocket: WebSocket, text: str) -> None:
+    with anyio.fail_after(SEND_TIMEOUT):
+        await websocket.send_text(text)
 
-    session = Session(send)
+
+async def _serve(websocket: WebSocket, session: Session) -> None:
     player = asyncio.create_task(session.player())
+    reason = None
     try:
-        await _listen(websocket, session, player)
+        reason = await _listen(websocket, session, player)
     except (WebSocketDisconnect, TimeoutError, RuntimeError):
         pass  # gone, stalled, or closed under us: the session ends either way
     finally:
         player.cancel()
         await asyncio.gather(player, return_exceptions=True)
-    if websocket.client_state == WebSocketState.CONNECTED:
+    if reason is not None and websocket.client_state == WebSocketState.CONNECTED:
         try:
-            await websocket.close(code=1000, reason="idle: reconnect to train again")
+            await websocket.close(code=1000, reason=reason)
         except RuntimeError:
             pass
 
 
-async def _listen(websocket: WebSocket, session: Session, player: asyncio.Task[None]) -> None:
-    """Read messages until the page goes or idles out; a token bucket drops floods."""
+async def _listen(websocket: WebSocket, session: Session, player: asyncio.Task[None]) -> str | None:
+    """Read messages until the page goes (None), or idles out or outlives the session's lifetime (the
+    reason to close with); a token bucket drops floods."""
     tokens, last, warned = BURST, time.monotonic(), False
+    ends = time.monotonic() + SETTINGS.live_lifetime
     while not player.done():
         message = None
-        with anyio.move_on_after(IDLE_CHECK):  # anyio's scopes, not wait_for: cancelling stays exact
+        with anyio.move_on_after(min(IDLE_CHECK, max(0.0, ends - time.monotonic()))):  # anyio's: exact cancels
             message = await websocket.receive()
+        if time.monotonic() >= ends:
+            return "the session's time is up: press Play or Step to start again"
         if message is None:
             if session.idle_for() > SETTINGS.live_idle_timeout:
-                return
+                return "idle: reconnect to train again"
             continue
         if message["type"] == "websocket.disconnect":
-            return
+            return None
         now = time.monotonic()
         tokens, last = min(BURST, tokens + (now - last) * RATE), now
         if tokens < 1:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from app.routes import playground as route
 from engine.lang import run
@@ -232,3 +233,28 @@ def test_another_sites_page_may_not_open_a_session(client: TestClient) -> None:
     with pytest.raises(Exception):  # noqa: B017, PT011 - the handshake is refused
         with client.websocket_connect(LIVE, headers={"origin": "https://evil.example"}) as ws:
             ws.receive_json()
+
+
+def test_a_reload_does_not_refill_an_addresss_spent_budget(client: TestClient) -> None:
+    route.spent["testclient"] = (1e9, time.monotonic())  # as if this address had trained all hour
+    try:
+        with client.websocket_connect(LIVE) as ws:
+            send(ws, {"type": "configure", "settings": XOR})
+            answer = ws.receive_json()
+            assert answer["type"] == "error" and answer["where"] == "budget"
+    finally:
+        route.spent.pop("testclient", None)
+    route.spent["testclient"] = (1.0, time.monotonic() - 3600)  # an hour later it has all come back
+    assert route.used("testclient") == 0
+    route.spent.pop("testclient", None)
+
+
+def test_a_session_ends_at_its_lifetime_however_busy(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(route, "SETTINGS", route.SETTINGS.model_copy(update={"live_lifetime": 1.0}))
+    with client.websocket_connect(LIVE) as ws:
+        configure(ws)
+        send(ws, {"type": "play"})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                ws.receive_json()
+    assert closed.value.code == 1000 and "time is up" in closed.value.reason
