@@ -8,7 +8,7 @@ value is checked against the object's own `data`, which catches an op read the w
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from engine import Value
@@ -112,33 +112,40 @@ def _rebuild(obj: object, inputs: list[Value]) -> Value:
         if op:
             raise GraphError(f"a {op!r} node ({label or 'no label'}) has no inputs")
         return Value(data, name=label)
-    node = _recompute(op, inputs, data)
+    node = _recompute(op, inputs, data, ordered=not isinstance(getattr(obj, "_prev", ()), (set, frozenset)))
     node.name = label
     return node
 
 
-def _recompute(op: str, inputs: list[Value], data: float) -> Value:
-    """The op applied by our engine, checked against the object's data. A binary op whose `_prev` was a
-    set holding one member used it twice (a*a); a non-commutative one may need its inputs swapped."""
+def _recompute(op: str, inputs: list[Value], data: float, ordered: bool) -> Value:
+    """The op applied by our engine, checked against the object's data. A one-member `_prev` of a binary
+    op used it twice (a*a), except that `-` with one input may be negation; inputs kept in a set
+    (`ordered` False) may need swapping for `-` and `/`, and when both orders give the object's value
+    the gradients would still differ, so that is refused rather than guessed."""
     name, exponent = _parse(op)
     arity, build = OPS[name]
-    if arity == 2 and len(inputs) == 1:
-        inputs = inputs * 2
-    if name == "-" and len(inputs) == 1:
-        arity, build = OPS["neg"]
-    if len(inputs) != arity:
-        raise GraphError(f"a {op!r} node has {len(inputs)} inputs; it takes {arity}")
-    candidates: Iterable[list[Value]] = [inputs]
-    if name not in COMMUTATIVE and arity == 2:
-        candidates = [inputs, inputs[::-1]]
-    computed = None
-    for attempt in candidates:
-        computed = build(attempt, exponent)
-        if _same(computed.data, data):
-            return computed
-    assert computed is not None
+    candidates: list[list[Value]] = [inputs * 2 if arity == 2 and len(inputs) == 1 else inputs]
+    if name == "-" and len(inputs) == 1:  # -x, or x - x: the data tells them apart (unless x is 0)
+        return _one_of(op, [-inputs[0], inputs[0] - inputs[0]], data)
+    if len(candidates[0]) != arity:
+        raise GraphError(f"a {op!r} node has {len(candidates[0])} inputs; it takes {arity}")
+    if name not in COMMUTATIVE and arity == 2 and not ordered and candidates[0][0] is not candidates[0][1]:
+        candidates.append(candidates[0][::-1])
+    return _one_of(op, [build(attempt, exponent) for attempt in candidates], data)
+
+
+def _one_of(op: str, computed: list[Value], data: float) -> Value:
+    """The one computation that gives the object's data; GraphError if none does, or several do."""
+    matching = [node for node in computed if _same(node.data, data)]
+    if len(matching) == 1:
+        return matching[0]
+    if matching:
+        raise GraphError(
+            f"a {op!r} node's inputs give {data!r} read either way, so which way it was computed, and so the "
+            "gradients, cannot be told: keep `_prev` in order (a tuple) for '-' and '/'"
+        )
     raise GraphError(
-        f"a {op!r} node holds {data!r}, but its inputs give {computed.data!r}: "
+        f"a {op!r} node holds {data!r}, but its inputs give {computed[0].data!r}: "
         "this op does not compute what our engine's does"
     )
 

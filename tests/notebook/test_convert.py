@@ -150,3 +150,29 @@ def test_a_value_reached_first_through_a_later_input_still_comes_before_its_user
     scaled = x * 3.0
     root = scaled + x  # the walk meets x as root's input, then again as scaled's, which it expands first
     assert to_engine(root, 10).data == 8.0 and gradients(root)["x"] == 4.0
+
+
+class Node:
+    """The least a micrograd-style object has: data, _prev (a set or a tuple), _op and a label."""
+
+    def __init__(self, data: float, prev: Any = (), op: str = "", label: str = "") -> None:
+        self.data, self._prev, self._op, self.label, self.grad = data, prev, op, label, 0.0
+
+
+def test_a_subtraction_of_equal_values_kept_in_a_set_is_refused_not_guessed() -> None:
+    x, a = Node(3.0, label="x"), Node(3.0, label="a")
+    with pytest.raises(GraphError, match="either way"):
+        to_engine(Node(0.0, {x, a}, "-"), SETTINGS.max_nodes)
+
+
+def test_a_subtraction_kept_in_order_gives_each_input_its_own_sign() -> None:
+    x, a = Node(3.0, label="x"), Node(3.0, label="a")
+    assert gradients(Node(0.0, (x, a), "-")) == {"x": 1.0, "a": -1.0}
+    y, b = Node(5.0, label="y"), Node(2.0, label="b")
+    assert gradients(Node(-3.0, {y, b}, "-")) == {"y": -1.0, "b": 1.0}  # a set: the data says b - y
+
+
+def test_a_minus_with_one_input_is_negation_or_x_minus_x_as_the_data_says() -> None:
+    x = Node(2.0, label="x")
+    assert gradients(Node(-2.0, (x,), "-")) == {"x": -1.0}
+    assert gradients(Node(0.0, {x}, "-")) == {"x": 0.0}
