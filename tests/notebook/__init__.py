@@ -1,0 +1,1 @@
+"""The notebook widget: micrograd-style graphs, the layout in the browser, and a real JupyterLab."""
