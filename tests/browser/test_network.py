@@ -177,6 +177,16 @@ def test_the_url_reproduces_the_run_up_to_its_epoch(page: Any, browser: Any, ser
         again.close()
 
 
+def test_a_link_far_into_training_is_replayed_in_a_few_steps_past_the_rate_limit(page: Any) -> None:
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload))))
+    open_network(page, "/network?v=1&dataset=xor&hidden=4&batch=20&epoch=300")
+    page.wait_for_function("() => window.backpropNetwork.frame.epoch === 300", timeout=60000)
+    steps = [message for message in sent if '"step"' in message]
+    assert 40 <= len(steps) <= 60  # some 50 messages of 6 epochs, not 300 of one (40 a burst, 20 a second)
+    assert "The trainer says" not in (page.text_content("#status") or "")
+
+
 def test_changing_the_architecture_reconfigures_and_is_kept_in_the_url(page: Any) -> None:
     open_network(page)
     page.click("#add-layer")
