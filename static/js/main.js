@@ -13,10 +13,9 @@ import { createLive } from "./live.js";
 import { createTrainer } from "./trainer.js";
 import { formatNumber } from "./format.js";
 import { stepTex } from "./stepmath.js";
-import { backwardStart, frameAt, passAt } from "./timeline.js";
+import { backwardStart, frameAt, passAt, stepDelay } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
-const SPEEDS = { "0.25": 3200, "0.5": 1600, "1": 800, "2": 400, "4": 200, "16": 50 };
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 const NUMBERS = "text.value, text.grad";  // every number the graph draws (cells and ranges too)
 const MAX_ZOOM = 8;  // the zoom's usual limit, raised for a graph whose numbers need more to read
@@ -274,7 +273,7 @@ function tick() {
   clearTimeout(timer);
   if (!state.playing) return;
   go(state.position + 1);
-  if (state.playing) timer = setTimeout(tick, reducedMotion.matches ? Math.max(SPEEDS[state.speed], 400) : SPEEDS[state.speed]);
+  if (state.playing) timer = setTimeout(tick, stepDelay(state.speed, reducedMotion.matches));
 }
 
 function stop() {

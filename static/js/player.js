@@ -6,10 +6,9 @@
 import katex from "../vendor/katex/katex.mjs";
 import { GraphView } from "./graph.js";
 import { stepTex } from "./stepmath.js";
-import { backwardStart, frameAt, passAt } from "./timeline.js";
+import { SPEEDS, backwardStart, frameAt, passAt, stepDelay } from "./timeline.js";
 
 // Milliseconds per step at each speed: the lab's choices, so "1×" feels the same in both.
-const SPEEDS = { "0.25": 3200, "0.5": 1600, "1": 800, "2": 400, "4": 200, "16": 50 };
 const READABLE = 12;  // px: the smallest text the graph may show; a larger graph scrolls instead
 const LARGEST = 2;  // a small graph grows to fill the pane, but not past twice its laid-out size
 
@@ -229,7 +228,7 @@ export function mount(element, response, options = {}) {
     clearTimeout(timer);
     if (!state.playing) return;
     go(state.position + 1);
-    if (state.playing) timer = setTimeout(tick, reducedMotion.matches ? Math.max(SPEEDS[state.speed], 400) : SPEEDS[state.speed]);
+    if (state.playing) timer = setTimeout(tick, stepDelay(state.speed, reducedMotion.matches));
   }
 
   function stop() {

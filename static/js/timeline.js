@@ -45,3 +45,11 @@ export function passAt(trace, position) {
   if (position === 0) return "start";
   return trace.steps[position - 1].pass;
 }
+
+/** Milliseconds between steps at each playback speed (the lab's and the player's Speed menus). */
+export const SPEEDS = { "0.25": 3200, "0.5": 1600, "1": 800, "2": 400, "4": 200, "16": 50 };
+
+/** The wait before the next step at `speed`; with reduced motion asked for, never under 400 ms. */
+export function stepDelay(speed, reducedMotion) {
+  return reducedMotion ? Math.max(SPEEDS[speed], 400) : SPEEDS[speed];
+}

@@ -179,8 +179,8 @@ class Variant(Lecture):
         return out
 
 
-def readme_expression(value: type[Micro], a_data: float = -4.0, b_data: float = 2.0) -> tuple[Any, Any, Any]:
-    """micrograd's README example: (a, b, g)."""
+def readme_expression(value: Callable[..., Any], a_data: float = -4.0, b_data: float = 2.0) -> tuple[Any, Any, Any]:
+    """micrograd's README example, its inputs made by `value(data, label=…)`: (a, b, g)."""
     a, b = value(a_data, label="a"), value(b_data, label="b")
     c = a + b
     d = a * b + b**3

@@ -21,6 +21,7 @@ from app.presets import BY_ID
 from app.view import VisibleGraph, default_folds, visible_graph
 from engine import Node, Trace, Value
 from engine.lang import run
+from tests.notebook.micrograd_style import readme_expression
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("layout_wasm.mjs")
@@ -40,19 +41,9 @@ EDGE_TOLERANCE = 8.0
 
 
 def readme_graph() -> Node:
-    """micrograd's README expression, a fan-out graph of 30-odd nodes."""
-    a, b = Value(-4.0, name="a"), Value(2.0, name="b")
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    return g
+    """micrograd's README expression on our engine's Values, a fan-out graph of 30-odd nodes."""
+    graph: Node = readme_expression(lambda data, label: Value(data, name=label))[2]
+    return graph
 
 
 def shared_weight_graph() -> Node:
